@@ -1,0 +1,111 @@
+// Bundles the extension, the two CLIs and (with --tests) the integration suite with esbuild.
+//   node scripts/build.mjs [--production] [--watch] [--tests]
+// Type checking is separate (`npm run typecheck`): esbuild only strips types.
+import * as esbuild from 'esbuild';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const withTests = process.argv.includes('--tests');
+
+// Heavy modules loaded only when used (the SSM client and AWS credential providers): a dynamic
+// import of one of these files becomes a require() of its own bundle, so activation never parses it.
+const LAZY_ENTRIES = [{ source: 'src/sources/ssm/index.ts', out: 'ssm.js' }].filter((e) => existsSync(path.join(root, e.source)));
+
+/** Turns `await import('<lazy entry>')` into `require('<relative path to its bundle>')`. */
+function lazyEntriesPlugin(outDir) {
+  return {
+    name: 'lazy-entries',
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.kind !== 'dynamic-import' || args.pluginData?.lazy) return undefined;
+        const resolved = await build.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: { lazy: true } });
+        const hit = LAZY_ENTRIES.find((e) => path.join(root, e.source) === resolved.path);
+        if (!hit) return undefined;
+        let rel = path.relative(outDir, path.join(root, 'dist', hit.out)).split(path.sep).join('/');
+        if (!rel.startsWith('.')) rel = `./${rel}`;
+        return { path: rel, external: true };
+      });
+    },
+  };
+}
+
+/** Prints errors in the form VS Code's esbuild problem matcher reads. */
+const problemMatcherPlugin = {
+  name: 'problem-matcher',
+  setup(build) {
+    build.onStart(() => {
+      if (watch) console.log('[watch] build started');
+    });
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      if (watch) console.log('[watch] build finished');
+    });
+  },
+};
+
+const common = {
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  minify: production,
+  sourcemap: production ? false : 'linked',
+  sourcesContent: false,
+  logLevel: 'warning',
+  external: ['vscode'],
+  legalComments: 'none',
+};
+
+function entry(source, outfile, extra = {}) {
+  const outDir = path.dirname(path.join(root, outfile));
+  return {
+    ...common,
+    entryPoints: [path.join(root, source)],
+    outfile: path.join(root, outfile),
+    plugins: [lazyEntriesPlugin(outDir), problemMatcherPlugin],
+    ...extra,
+  };
+}
+
+const shebang = { banner: { js: '#!/usr/bin/env node' } };
+const builds = [
+  entry('src/extension.ts', 'dist/extension.js'),
+  ...LAZY_ENTRIES.map((e) => entry(e.source, `dist/${e.out}`)),
+  ...(existsSync(path.join(root, 'src/cli/imds.ts')) ? [entry('src/cli/imds.ts', 'dist/cli/imds.js', shebang)] : []),
+  ...(existsSync(path.join(root, 'src/emulator/cli.ts')) ? [entry('src/emulator/cli.ts', 'dist/cli/emulator.js', shebang)] : []),
+];
+
+if (withTests) {
+  // The integration suite runs inside VS Code's extension host: mocha stays external (resolved from
+  // node_modules of the checkout), each suite file is its own bundle that index.js hands to mocha.
+  const testCommon = { ...common, minify: false, sourcemap: 'inline', external: ['vscode', 'mocha'] };
+  builds.push({ ...testCommon, entryPoints: [path.join(root, 'test/integration/index.ts')], outfile: path.join(root, 'out/test/integration/index.js') });
+  const suiteDir = path.join(root, 'test/integration/suite');
+  const suites = readdirSync(suiteDir).filter((f) => f.endsWith('.test.ts')).map((f) => path.join(suiteDir, f));
+  if (suites.length) {
+    builds.push({ ...testCommon, entryPoints: suites, outdir: path.join(root, 'out/test/integration/suite'), plugins: [lazyEntriesPlugin(path.join(root, 'out/test/integration/suite'))] });
+  }
+}
+
+if (!watch) {
+  rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+  if (withTests) rmSync(path.join(root, 'out/test'), { recursive: true, force: true });
+}
+
+if (watch) {
+  const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
+  await Promise.all(contexts.map((c) => c.watch()));
+} else {
+  const results = await Promise.allSettled(builds.map((b) => esbuild.build(b)));
+  const failed = results.filter((r) => r.status === 'rejected');
+  if (failed.length) {
+    for (const f of failed) console.error(f.reason?.message ?? f.reason);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,23 @@
+// Opens the EC2 Metadata view in a running code-server through Chromium and returns the tree rows.
+import path from 'node:path';
+import { launchBrowser, root } from './codeServer.mjs';
+
+export async function openMetadataView(server, workspace, { screenshot } = {}) {
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+    await page.waitForSelector('.activitybar', { timeout: 60_000 });
+    await page.keyboard.press('F1');
+    await page.keyboard.type('View: Show EC2 Metadata');
+    await page.waitForTimeout(500);
+    await page.keyboard.press('Enter');
+    const rows = page.locator('.pane-body .monaco-list-row');
+    await rows.first().waitFor({ timeout: 30_000 }).catch(() => {});
+    await page.waitForTimeout(1500);
+    if (screenshot) await page.screenshot({ path: path.resolve(root, screenshot) });
+    return await rows.allInnerTexts();
+  } finally {
+    await browser.close();
+  }
+}

@@ -1,0 +1,98 @@
+// Runs the mocha integration suite inside the real VS Code (code-server + headless Chromium).
+// The exit code is mocha's, as reported by the workbench through `codeAutomationExit`.
+// Writes out/integration-results.json ({passed, failed, skipped, failures}) and screenshots/*.png.
+//   node scripts/run-integration.mjs [--no-build] [--grep PATTERN] [--verbose]
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { ensureCodeServer, launchBrowser, root, startCodeServer, workbenchUrl } from './lib/codeServer.mjs';
+
+const argv = process.argv.slice(2);
+const verbose = argv.includes('--verbose');
+const grepIndex = argv.indexOf('--grep');
+const RUN_TIMEOUT_MS = Number(process.env.IMDS_INTEGRATION_TIMEOUT_MS ?? 15 * 60_000);
+
+const resultsFile = path.join(root, 'out/integration-results.json');
+const reportFile = path.join(root, 'out/integration-report.txt');
+const screenshotDir = path.join(root, 'screenshots');
+mkdirSync(path.dirname(resultsFile), { recursive: true });
+mkdirSync(screenshotDir, { recursive: true });
+rmSync(resultsFile, { force: true });
+rmSync(reportFile, { force: true });
+
+ensureCodeServer();
+if (!argv.includes('--no-build')) execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--tests'], { stdio: 'inherit', cwd: root });
+
+// A fresh copy of the fixture workspace, so tests may write into it.
+const workspace = mkdtempSync(path.join(os.tmpdir(), 'imds-workspace-'));
+cpSync(path.join(root, 'test/fixtures/workspace'), workspace, { recursive: true });
+
+let page;
+
+// The suite asks for screenshots over HTTP at the moments that matter (test/integration/support.ts).
+const shots = http.createServer(async (req, res) => {
+  const url = new URL(req.url, 'http://127.0.0.1');
+  const name = (url.searchParams.get('name') ?? 'shot').replace(/[^\w.-]/g, '_');
+  try {
+    await new Promise((r) => setTimeout(r, 400)); // let the workbench paint
+    const file = path.join(screenshotDir, `${name}.png`);
+    await page.screenshot({ path: file });
+    res.end(file);
+  } catch (err) {
+    res.statusCode = 500;
+    res.end(String(err));
+  }
+});
+await new Promise((r) => shots.listen(0, '127.0.0.1', r));
+
+const server = await startCodeServer({
+  workspace,
+  verbose,
+  env: {
+    IMDS_TEST_RESULTS: resultsFile,
+    IMDS_TEST_REPORT: reportFile,
+    IMDS_SCREENSHOT_URL: `http://127.0.0.1:${shots.address().port}`,
+    IMDS_TEST_WORKSPACE: workspace,
+    IMDS_REPO_ROOT: root,
+    ...(grepIndex >= 0 ? { IMDS_TEST_GREP: argv[grepIndex + 1] } : {}),
+  },
+});
+
+const browser = await launchBrowser();
+let exitCode;
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+  page = await context.newPage();
+  const done = new Promise((resolve) => page.exposeFunction('codeAutomationExit', (code) => resolve(Number(code))));
+  // Workbench and extension-host console output only with --verbose; mocha's report comes from its file.
+  if (verbose) page.on('console', (msg) => console.log(msg.text()));
+  const testsPath = path.join(root, 'out/test/integration/index.js');
+  await page.goto(workbenchUrl(server, { workspace, extensionPath: root, testsPath }));
+  const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), RUN_TIMEOUT_MS));
+  exitCode = await Promise.race([done, timeout]);
+  if (exitCode === 'timeout') {
+    console.error(`integration: no result within ${RUN_TIMEOUT_MS / 1000} s`);
+    await page.screenshot({ path: path.join(screenshotDir, 'timeout.png') }).catch(() => {});
+    exitCode = 1;
+  }
+} finally {
+  await browser.close().catch(() => {});
+  await server.stop();
+  shots.close();
+  rmSync(workspace, { recursive: true, force: true });
+}
+
+if (!existsSync(resultsFile)) {
+  console.error('integration: the suite wrote no results (did the extension host start? run with --verbose)');
+  if (verbose) console.error(server.output());
+  writeFileSync(resultsFile, JSON.stringify({ passed: 0, failed: 1, skipped: 0, failures: [{ title: 'integration run', error: 'no results' }] }));
+  process.exit(1);
+}
+if (existsSync(reportFile)) process.stdout.write(readFileSync(reportFile, 'utf8'));
+const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
+for (const f of results.failures) console.error(`✗ ${f.title}\n${f.error}\n`);
+console.log(`integration (VS Code in code-server): ${results.passed} passed, ${results.failed} failed, ${results.skipped} skipped; exit ${exitCode}`);
+process.exit(exitCode === 0 && results.failed === 0 ? 0 : 1);

@@ -1,0 +1,44 @@
+// Helpers for the integration suite, which runs inside a real VS Code extension host.
+import * as vscode from 'vscode';
+import type { ExtensionApi } from '../../src/extension';
+
+export const EXTENSION_ID = 'ec2-metadata-explorer.ec2-metadata-explorer';
+
+/** Activates the extension under test and returns its API. */
+export async function activateExtension(): Promise<ExtensionApi> {
+  const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
+  if (!ext) throw new Error(`extension ${EXTENSION_ID} is not installed in this VS Code`);
+  return ext.activate();
+}
+
+/**
+ * Asks the runner outside VS Code to screenshot the browser window (code-server only).
+ * Returns the PNG path, or undefined under a runner that cannot take screenshots (desktop).
+ */
+export async function screenshot(name: string): Promise<string | undefined> {
+  const base = process.env.IMDS_SCREENSHOT_URL;
+  if (!base) return undefined;
+  const res = await fetch(`${base}/screenshot?name=${encodeURIComponent(name)}`);
+  if (!res.ok) throw new Error(`screenshot ${name} failed: ${res.status} ${await res.text()}`);
+  return (await res.text()).trim();
+}
+
+/** Polls `check` until it returns a truthy value or the time runs out (UI updates are async). */
+export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
