@@ -1,0 +1,59 @@
+// Faults a client must survive: slow answers, a fraction of 503s, throttling beyond N requests per
+// second, and the hop limit (a token PUT from "inside a container" never gets its answer back).
+
+export interface Faults {
+  /** Added delay before every answer, in milliseconds. */
+  latencyMs: number;
+  /** Fraction 0..1 of requests answered 503 Service Unavailable. */
+  errorRate: number;
+  /** Requests per second answered normally; beyond that, `throttleStatus`. 0 = unlimited. */
+  throttleRps: number;
+  /** Status of throttled answers (429 by default; some clients only retry 503). */
+  throttleStatus: number;
+  /**
+   * The instance's PUT response hop limit (1..64, default 1 as on real instances). A token PUT that
+   * travelled more hops than this never gets an answer, exactly as the IP TTL drops it on EC2.
+   */
+  hopLimit: number;
+  /** Header a test client sets to say how many hops its request travelled (e.g. `2` from a container). */
+  hopHeader: string;
+  /** Source addresses treated as containers (2 hops), e.g. `127.0.0.2` (all of 127/8 is loopback on Linux). */
+  containerSources: string[];
+}
+
+export const defaultFaults: Readonly<Faults> = Object.freeze({
+  latencyMs: 0,
+  errorRate: 0,
+  throttleRps: 0,
+  throttleStatus: 429,
+  hopLimit: 1,
+  hopHeader: 'x-imds-emulator-hops',
+  containerSources: [],
+});
+
+/** Validates a partial fault set; throws an error naming the bad field. */
+export function checkFaults(f: Partial<Faults>): void {
+  const bad = (field: string, why: string) => {
+    throw new Error(`Fault "${field}" ${why}.`);
+  };
+  if (f.latencyMs !== undefined && !(Number.isFinite(f.latencyMs) && f.latencyMs >= 0)) bad('latencyMs', 'must be a number of milliseconds ≥ 0');
+  if (f.errorRate !== undefined && !(f.errorRate >= 0 && f.errorRate <= 1)) bad('errorRate', 'must be a fraction between 0 and 1');
+  if (f.throttleRps !== undefined && !(Number.isInteger(f.throttleRps) && f.throttleRps >= 0)) bad('throttleRps', 'must be a whole number ≥ 0 (0 = no throttling)');
+  if (f.throttleStatus !== undefined && !(Number.isInteger(f.throttleStatus) && f.throttleStatus >= 400 && f.throttleStatus <= 599)) bad('throttleStatus', 'must be an HTTP error status (400..599)');
+  if (f.hopLimit !== undefined && !(Number.isInteger(f.hopLimit) && f.hopLimit >= 1 && f.hopLimit <= 64)) bad('hopLimit', 'must be a whole number 1..64 (the EC2 range)');
+  if (f.hopHeader !== undefined && !/^[A-Za-z0-9-]+$/.test(f.hopHeader)) bad('hopHeader', 'must be an HTTP header name');
+  if (f.containerSources !== undefined && !(Array.isArray(f.containerSources) && f.containerSources.every((s) => typeof s === 'string'))) bad('containerSources', 'must be a list of IP addresses');
+}
+
+/** The number of hops a request travelled: the hop header if given, 2 for listed container sources, else 1. */
+export function hopsOf(headerValue: string | string[] | undefined, remoteAddress: string | undefined, containerSources: ReadonlySet<string>): number {
+  if (typeof headerValue === 'string') {
+    const hops = Number.parseInt(headerValue, 10);
+    if (Number.isInteger(hops) && hops >= 1) return hops;
+  }
+  if (remoteAddress !== undefined && containerSources.size > 0) {
+    const plain = remoteAddress.startsWith('::ffff:') ? remoteAddress.slice(7) : remoteAddress;
+    if (containerSources.has(plain)) return 2;
+  }
+  return 1;
+}

@@ -1,0 +1,400 @@
+// The local IMDS emulator: a node:http server that answers like the EC2 Instance Metadata Service
+// (IMDSv1 and IMDSv2), with runtime-switchable scenarios and faults. No vscode import: the
+// extension runs it in-process, the CLI runs it alone, and tests use it as the real IMDS peer.
+//
+// Hot path: one Set lookup for the version, one Map lookup for the route, one Map lookup for the
+// token; bodies and header lists are precomputed when the tree changes, never per request.
+import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
+import { AddressInfo, Socket } from 'node:net';
+import { CredentialRotator, CredentialTimings, defaultCredentialTimings } from './credentials';
+import { InstanceFacts, defaultInstance, defaultUserData, imdsVersions } from './defaultInstance';
+import { errorResponse } from './errorResponses';
+import { Faults, checkFaults, defaultFaults, hopsOf } from './faults';
+import { buildInstanceLabels, buildInstanceLeaves } from './instanceTree';
+import { Leaf, Route, compileRoutes, deleteSubtree, findLeafConflict, normalizeTreePath } from './metadataTree';
+import { ActiveScenario, createScenario } from './scenarios';
+import { TokenStore, parseTokenTtl } from './tokens';
+import { AemmConfig, ResolvedConfig, resolveAemmConfig } from './aemmConfig';
+
+export type Imdsv2Mode = 'optional' | 'required';
+
+export interface EmulatorOptions {
+  /** Address to bind. Default `127.0.0.1`. */
+  host?: string;
+  /** Port to bind. Default 0: a free port. */
+  port?: number;
+  /** `optional` (default): v1 and v2 both work. `required`: every GET needs a valid token. */
+  imdsv2?: Imdsv2Mode;
+  /** false: IMDS turned off, every request answers 403. */
+  enabled?: boolean;
+  /** An AEMM-format config object, or the path of an AEMM JSON config file. */
+  config?: AemmConfig | string;
+  /** Raw user-data bytes. Default: a small cloud-config; `null` serves none (404). */
+  userData?: Buffer | string | null;
+  /** Shorthand for faults.latencyMs. */
+  latencyMs?: number;
+  faults?: Partial<Faults>;
+  /** Scenario to start with (default `none`) and its options. */
+  scenario?: string;
+  scenarioOptions?: object;
+  /** Lifetime and rotation of role credentials (tests use a few seconds). */
+  credentials?: Partial<CredentialTimings>;
+}
+
+export interface EmulatorStats {
+  requests: number;
+  tokenPuts: number;
+  /** Requests per request path (query stripped); at most 10,000 distinct paths are kept. */
+  byPath: Map<string, number>;
+  reset(): void;
+}
+
+export interface Emulator {
+  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly stats: EmulatorStats;
+  /** The instance facts the default tree was built from (after config). */
+  readonly facts: Readonly<InstanceFacts>;
+  readonly imdsv2: Imdsv2Mode;
+  readonly enabled: boolean;
+  readonly scenario: { name: string; description: string };
+  readonly faults: Readonly<Faults>;
+  setImdsv2(mode: Imdsv2Mode): void;
+  setEnabled(enabled: boolean): void;
+  /** Replaces user-data; undefined or null removes it (404, as on an instance launched without any). */
+  setUserData(data: Buffer | string | undefined | null): void;
+  /** Adds, replaces (value) or removes (undefined: leaf or whole subtree) any path; parents are listed. */
+  setValue(path: string, value: string | Buffer | undefined): void;
+  /** What the emulator serves at a leaf right now (scenarios included), or undefined. */
+  getValue(path: string): Buffer | undefined;
+  setFaults(faults: Partial<Faults>): void;
+  /** Switches scenario at runtime: `none`, `spot-interruption`, `rebalance`, `scheduled-events`, `asg-lifecycle`, `iam-role-attach`. */
+  setScenario(name: string, options?: object): void;
+  close(): Promise<void>;
+}
+
+const TOKEN_PATH = '/latest/api/token';
+const TOKEN_HEADER = 'x-aws-ec2-metadata-token';
+const TTL_HEADER = 'x-aws-ec2-metadata-token-ttl-seconds';
+const MAX_TRACKED_PATHS = 10_000;
+
+const versionSet: ReadonlySet<string> = new Set(imdsVersions);
+const versionsRoute: Route = (() => {
+  const body = Buffer.from(imdsVersions.join('\n'));
+  return { kind: 'dir', body, headers: ['Content-Type', 'text/plain', 'Content-Length', String(body.length), 'Server', 'EC2ws'] };
+})();
+
+function toBuffer(value: Buffer | string): Buffer {
+  return Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8');
+}
+
+class ImdsEmulator implements Emulator {
+  readonly stats: EmulatorStats;
+  facts: InstanceFacts;
+  imdsv2: Imdsv2Mode;
+  enabled: boolean;
+  faults: Faults;
+
+  private server: Server;
+  private address?: AddressInfo;
+  private readonly tokens = new TokenStore();
+  private readonly roleCredentials = new CredentialRotator();
+  private readonly identityCredentials = new CredentialRotator();
+  /** Base tree: defaults + config + setValue/setUserData. Scenarios are laid over it at compile time. */
+  private baseLeaves: Map<string, Leaf>;
+  private labels: Map<string, string>;
+  private activeScenario: ActiveScenario;
+  private routes = new Map<string, Route>();
+  private dirty = true;
+  private containerSources: ReadonlySet<string> = new Set();
+  private throttleWindowStart = 0;
+  private throttleCount = 0;
+  /** Token PUTs dropped by the hop-limit fault: held open until the client gives up or we close. */
+  private readonly heldResponses = new Set<ServerResponse>();
+  private readonly sockets = new Set<Socket>();
+  private readonly sweepTimer: NodeJS.Timeout;
+
+  constructor(options: EmulatorOptions, config: ResolvedConfig | undefined) {
+    this.facts = { ...defaultInstance, ...config?.facts, tags: { ...defaultInstance.tags, ...config?.facts?.tags } };
+    this.imdsv2 = options.imdsv2 ?? config?.imdsv2 ?? 'optional';
+    this.enabled = options.enabled ?? true;
+    this.faults = { ...defaultFaults, containerSources: [] };
+    const timings = { ...defaultCredentialTimings, ...options.credentials };
+    this.roleCredentials.setTimings(timings);
+    this.identityCredentials.setTimings(timings);
+
+    let userData: Buffer | undefined = Buffer.from(defaultUserData);
+    if (config?.userData !== undefined) userData = config.userData;
+    if (options.userData !== undefined) userData = options.userData === null ? undefined : toBuffer(options.userData);
+    this.baseLeaves = buildInstanceLeaves(this.facts, {
+      roleCredentials: () => this.roleCredentials.json(),
+      identityCredentials: () => this.identityCredentials.json(),
+    }, userData);
+    this.labels = buildInstanceLabels(this.facts);
+    for (const [path, value] of config?.values ?? []) this.setValue(path, value);
+
+    this.activeScenario = createScenario('none', undefined, this.scenarioContext());
+    const scenario = options.scenario ?? config?.scenario?.name;
+    if (scenario) this.setScenario(scenario, options.scenario ? options.scenarioOptions : config?.scenario?.options);
+    this.setFaults({ ...config?.faults, ...options.faults, ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}) });
+
+    this.stats = {
+      requests: 0,
+      tokenPuts: 0,
+      byPath: new Map(),
+      reset() {
+        this.requests = 0;
+        this.tokenPuts = 0;
+        this.byPath.clear();
+      },
+    };
+    this.server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => this.handle(req, res));
+    // A client that sends garbage gets a 400 from node and its socket closed; the server goes on.
+    this.server.on('clientError', (_err, socket: Socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      else socket.destroy();
+    });
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    this.sweepTimer = setInterval(() => this.tokens.sweep(), 60_000);
+    this.sweepTimer.unref();
+  }
+
+  listen(host: string, port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        this.address = this.server.address() as AddressInfo;
+        resolve();
+      });
+    });
+  }
+
+  get host(): string {
+    return this.address?.address ?? '';
+  }
+
+  get port(): number {
+    return this.address?.port ?? 0;
+  }
+
+  get url(): string {
+    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
+    return `http://${host}:${this.port}`;
+  }
+
+  get scenario(): { name: string; description: string } {
+    return { name: this.activeScenario.name, description: this.activeScenario.describe() };
+  }
+
+  setImdsv2(mode: Imdsv2Mode): void {
+    if (mode !== 'optional' && mode !== 'required') throw new Error(`IMDSv2 mode must be "optional" or "required" (got ${JSON.stringify(mode)}).`);
+    this.imdsv2 = mode;
+  }
+
+  setEnabled(enabled: boolean): void {
+    this.enabled = enabled;
+  }
+
+  setUserData(data: Buffer | string | undefined | null): void {
+    if (data === undefined || data === null) this.baseLeaves.delete('user-data');
+    else this.baseLeaves.set('user-data', toBuffer(data));
+    this.dirty = true;
+  }
+
+  setValue(path: string, value: string | Buffer | undefined): void {
+    const key = normalizeTreePath(path, versionSet);
+    if (value === undefined) {
+      deleteSubtree(this.baseLeaves, key);
+    } else {
+      if (!this.baseLeaves.has(key)) {
+        const conflict = findLeafConflict(this.baseLeaves, key);
+        if (conflict) throw new Error(`Cannot set ${path}: ${conflict}. Remove it first with setValue(path, undefined).`);
+      }
+      this.baseLeaves.set(key, toBuffer(value));
+    }
+    this.dirty = true;
+  }
+
+  getValue(path: string): Buffer | undefined {
+    const key = normalizeTreePath(path, versionSet);
+    const route = this.currentRoutes().get(key);
+    if (!route || route.kind !== 'value') return undefined;
+    return route.produce ? route.produce() : route.body;
+  }
+
+  setFaults(faults: Partial<Faults>): void {
+    checkFaults(faults);
+    for (const key of Object.keys(faults)) {
+      if (!(key in defaultFaults)) throw new Error(`Unknown fault "${key}". Known faults: ${Object.keys(defaultFaults).join(', ')}.`);
+    }
+    const defined = Object.fromEntries(Object.entries(faults).filter(([, v]) => v !== undefined));
+    this.faults = { ...this.faults, ...defined, hopHeader: (defined.hopHeader as string | undefined)?.toLowerCase() ?? this.faults.hopHeader };
+    this.containerSources = new Set(this.faults.containerSources);
+  }
+
+  setScenario(name: string, options?: object): void {
+    const next = createScenario(name, options, this.scenarioContext());
+    this.activeScenario.dispose();
+    this.activeScenario = next;
+    this.dirty = true;
+  }
+
+  close(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    this.activeScenario.dispose();
+    for (const res of this.heldResponses) res.destroy();
+    this.heldResponses.clear();
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      for (const socket of this.sockets) socket.destroy();
+    });
+  }
+
+  private scenarioContext() {
+    return {
+      now: Date.now,
+      facts: this.facts,
+      invalidate: () => {
+        this.dirty = true;
+      },
+      resetRoleCredentials: () => this.roleCredentials.reset(),
+    };
+  }
+
+  private currentRoutes(): Map<string, Route> {
+    if (this.dirty) {
+      this.dirty = false;
+      const leaves = new Map(this.baseLeaves);
+      this.activeScenario.apply(leaves);
+      this.routes = compileRoutes({ leaves, labels: this.labels });
+    }
+    return this.routes;
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const stats = this.stats;
+    stats.requests++;
+    let url = req.url ?? '/';
+    const q = url.indexOf('?');
+    if (q >= 0) url = url.slice(0, q);
+    const seen = stats.byPath.get(url);
+    if (seen !== undefined) stats.byPath.set(url, seen + 1);
+    else if (stats.byPath.size < MAX_TRACKED_PATHS) stats.byPath.set(url, 1);
+
+    const faults = this.faults;
+    let faultStatus = 0;
+    if (faults.throttleRps > 0) {
+      const now = Date.now();
+      if (now - this.throttleWindowStart >= 1000) {
+        this.throttleWindowStart = now;
+        this.throttleCount = 0;
+      }
+      if (++this.throttleCount > faults.throttleRps) faultStatus = faults.throttleStatus;
+    }
+    if (faultStatus === 0 && faults.errorRate > 0 && Math.random() < faults.errorRate) faultStatus = 503;
+
+    if (faults.latencyMs > 0) {
+      const timer = setTimeout(() => {
+        this.heldResponses.delete(res);
+        if (!res.destroyed) this.answer(req, res, url, faultStatus);
+      }, faults.latencyMs);
+      // Closing the emulator must not wait for delayed answers.
+      this.heldResponses.add(res);
+      res.on('close', () => {
+        clearTimeout(timer);
+        this.heldResponses.delete(res);
+      });
+      return;
+    }
+    this.answer(req, res, url, faultStatus);
+  }
+
+  private answer(req: IncomingMessage, res: ServerResponse, url: string, faultStatus: number): void {
+    if (!this.enabled) return this.fail(res, 403);
+    if (faultStatus !== 0) return this.fail(res, faultStatus);
+    const method = req.method;
+    if (method === 'PUT') return this.putToken(req, res, url);
+    if (method !== 'GET' && method !== 'HEAD') return this.fail(res, 405);
+
+    const token = req.headers[TOKEN_HEADER];
+    if (token !== undefined) {
+      if (typeof token !== 'string' || !this.tokens.isValid(token)) return this.fail(res, 401);
+    } else if (this.imdsv2 === 'required') {
+      return this.fail(res, 401);
+    }
+
+    let route: Route | undefined;
+    if (url === '/') {
+      route = versionsRoute;
+    } else {
+      const slash = url.indexOf('/', 1);
+      const version = slash < 0 ? url.slice(1) : url.slice(1, slash);
+      if (versionSet.has(version)) {
+        const rest = slash < 0 ? '' : url.slice(slash + 1);
+        // The token path only takes PUT: a GET there is not a way to get a token.
+        if (rest === 'api/token') return this.fail(res, 405);
+        route = this.currentRoutes().get(rest);
+      }
+    }
+    if (route === undefined) return this.fail(res, 404);
+    if (route.produce) {
+      const body = route.produce();
+      res.writeHead(200, ['Content-Type', 'text/plain', 'Content-Length', String(body.length), 'Server', 'EC2ws']);
+      res.end(body);
+      return;
+    }
+    res.writeHead(200, route.headers);
+    res.end(route.body);
+  }
+
+  private putToken(req: IncomingMessage, res: ServerResponse, url: string): void {
+    if (url !== TOKEN_PATH) {
+      // A versioned token path is refused by design; other paths do not take PUT.
+      return this.fail(res, url.endsWith('/api/token') ? 403 : 405);
+    }
+    const headers = req.headers;
+    if (headers['x-forwarded-for'] !== undefined) return this.fail(res, 403);
+    const hops = hopsOf(headers[this.faults.hopHeader], req.socket.remoteAddress, this.containerSources);
+    if (hops > this.faults.hopLimit) {
+      // The answer's IP TTL runs out on the way back: the client never hears from us.
+      this.heldResponses.add(res);
+      res.on('close', () => this.heldResponses.delete(res));
+      return;
+    }
+    const ttl = parseTokenTtl(headers[TTL_HEADER]);
+    if (ttl === undefined) return this.fail(res, 400);
+    this.stats.tokenPuts++;
+    const token = Buffer.from(this.tokens.issue(ttl));
+    res.writeHead(200, ['Content-Type', 'text/plain', 'Content-Length', String(token.length), 'Server', 'EC2ws', 'X-Aws-Ec2-Metadata-Token-Ttl-Seconds', String(ttl)]);
+    res.end(token);
+  }
+
+  private fail(res: ServerResponse, status: number): void {
+    const error = errorResponse(status);
+    res.writeHead(status, error.headers);
+    res.end(error.body);
+  }
+}
+
+/** Starts an emulator and resolves once it listens. Close it with `close()`. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const config = options.config === undefined ? undefined : await resolveAemmConfig(options.config);
+  const emulator = new ImdsEmulator(options, config);
+  const host = options.host ?? config?.host ?? '127.0.0.1';
+  const port = options.port ?? config?.port ?? 0;
+  await emulator.listen(host, port);
+  return emulator;
+}
+
+export { defaultInstance, defaultUserData, imdsVersions } from './defaultInstance';
+export type { InstanceFacts } from './defaultInstance';
+export type { Faults } from './faults';
+export { scenarioNames, scenarioInfo } from './scenarios';
+export type { AemmConfig } from './aemmConfig';
