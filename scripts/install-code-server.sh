@@ -4,8 +4,8 @@
 # Usage: scripts/install-code-server.sh   (CODE_SERVER_DIR overrides the folder)
 set -euo pipefail
 VERSION=4.100.3
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-DIR="${CODE_SERVER_DIR:-$ROOT/.vscode-test/code-server-$VERSION}"
+# Cached per user, outside the checkout, so fresh clones (CI) reuse it like .vscode-test/.
+DIR="${CODE_SERVER_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ec2-metadata-explorer/code-server-$VERSION}"
 BIN="$DIR/node_modules/.bin/code-server"
 MARK="$DIR/.installed"
 

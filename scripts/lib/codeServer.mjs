@@ -11,7 +11,8 @@ export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname)
 export const CODE_SERVER_VERSION = '4.100.3';
 
 export function codeServerBin() {
-  const dir = process.env.CODE_SERVER_DIR ?? path.join(root, '.vscode-test', `code-server-${CODE_SERVER_VERSION}`);
+  const cache = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
+  const dir = process.env.CODE_SERVER_DIR ?? path.join(cache, 'ec2-metadata-explorer', `code-server-${CODE_SERVER_VERSION}`);
   return path.join(dir, 'node_modules/.bin/code-server');
 }
 
