@@ -1,24 +1,702 @@
-// AEMM (amazon-ec2-metadata-mock) JSON config support. First cut: the types the server consumes;
-// the loader that maps AEMM's metadata/dynamic/userdata/spot/events sections follows.
-import { InstanceFacts } from './defaultInstance';
+// Reads the JSON config format of amazon-ec2-metadata-mock (AEMM) so its users can bring their
+// files: `metadata`/`dynamic`/`userdata` sections of `paths` (key → URL path) and `values`
+// (key → value), `imdsv2`, `spot`, `events`, `server`, and AEMM's top-level timing keys.
+// Beyond AEMM: new keys that have both a path and a value add arbitrary paths (and tags), an
+// `emulator` section sets scenarios, faults and credential timings, and every key we do not know is
+// an error naming it (AEMM ignores them silently).
+import { readFile } from 'node:fs/promises';
+import { Credentials, CredentialTimings, imdsJson } from './credentials';
+import { InstanceFacts, defaultInstance, imdsVersions } from './defaultInstance';
 import { Faults } from './faults';
+import { normalizeTreePath } from './metadataTree';
 
 /** An AEMM-format config object as read from JSON. */
 export type AemmConfig = Record<string, unknown>;
 
+export type TreeOperation =
+  | { kind: 'set'; path: string; value: Buffer }
+  | { kind: 'delete'; path: string }
+  | { kind: 'move'; from: string; to: string };
+
 /** What a config resolves to, in the emulator's own terms. */
 export interface ResolvedConfig {
-  facts?: Partial<InstanceFacts>;
-  /** Leaves to set (value) or remove (undefined) on top of the default tree, in order. */
-  values?: [path: string, value: Buffer | undefined][];
-  userData?: Buffer;
+  /** File path, or `(config object)`. */
+  source: string;
+  /** Facts that shape the default tree's paths (AEMM rewrites paths that embed them). */
+  facts: Partial<Pick<InstanceFacts, 'mac' | 'publicIp' | 'roleName'>>;
+  /** Applied in order on top of the default tree. Paths are tree keys (`meta-data/...`). */
+  operations: TreeOperation[];
+  /** Raw user-data; null: none. */
+  userData?: Buffer | null;
+  /** Fixed credential fields; LastUpdated/Expiration stay live so SDKs accept them. */
+  credentialTemplate?: Partial<Credentials>;
+  credentialTimings?: Partial<CredentialTimings>;
   imdsv2?: 'optional' | 'required';
-  scenario?: { name: string; options?: object };
+  enabled?: boolean;
+  scenarios: { name: string; options: Record<string, unknown> }[];
   faults?: Partial<Faults>;
   host?: string;
   port?: number;
+  /** Keys accepted but without effect here, and other things worth saying. */
+  warnings: string[];
 }
 
-export async function resolveAemmConfig(_config: AemmConfig | string): Promise<ResolvedConfig> {
-  throw new Error('AEMM config loading is not implemented yet.');
+export class AemmConfigError extends Error {
+  constructor(
+    message: string,
+    /** Every problem found, one per key. */
+    readonly problems: string[],
+    /** The config keys at fault, dotted (`metadata.values.fooo`). */
+    readonly keys: string[],
+  ) {
+    super(message);
+    this.name = 'AemmConfigError';
+  }
+}
+
+// AEMM's default path values embed these; a user's path copied from AEMM's defaults is rewritten
+// to the effective value, as AEMM itself does when `mac`, `public-ipv4` or the role change.
+const AEMM_DEFAULT_MAC = '0e:49:61:0f:c3:11';
+const AEMM_DEFAULT_PUBLIC_IP = '192.0.2.54';
+const AEMM_DEFAULT_ROLE = 'baskinc-role';
+const AEMM_DEFAULT_EIA = 'eia-bfa21c7904f64a82a21b9f4540169ce1';
+
+interface Placeholders {
+  mac: string;
+  publicIp: string;
+  role: string;
+  eia: string;
+}
+
+/** AEMM metadata keys served as plain leaves: key → path under meta-data/ with placeholders. */
+const METADATA_LEAVES: Record<string, string> = {
+  'ami-id': 'ami-id',
+  'ami-launch-index': 'ami-launch-index',
+  'ami-manifest-path': 'ami-manifest-path',
+  'block-device-mapping-ami': 'block-device-mapping/ami',
+  'block-device-mapping-ebs': 'block-device-mapping/ebs0',
+  'block-device-mapping-ephemeral': 'block-device-mapping/ephemeral0',
+  'block-device-mapping-root': 'block-device-mapping/root',
+  'block-device-mapping-swap': 'block-device-mapping/swap',
+  'elastic-inference-accelerator': 'elastic-inference/associations/{eia}',
+  hostname: 'hostname',
+  'iam-info': 'iam/info',
+  'instance-action': 'instance-action',
+  'instance-id': 'instance-id',
+  'instance-life-cycle': 'instance-life-cycle',
+  'instance-type': 'instance-type',
+  'kernel-id': 'kernel-id',
+  'local-hostname': 'local-hostname',
+  'local-ipv4': 'local-ipv4',
+  mac: 'mac',
+  'mac-device-number': 'network/interfaces/macs/{mac}/device-number',
+  'mac-ipv4-associations': 'network/interfaces/macs/{mac}/ipv4-associations/{publicIp}',
+  'mac-ipv6-associations': 'network/interfaces/macs/{mac}/ipv6s',
+  'mac-local-hostname': 'network/interfaces/macs/{mac}/local-hostname',
+  'mac-local-ipv4s': 'network/interfaces/macs/{mac}/local-ipv4s',
+  'mac-mac': 'network/interfaces/macs/{mac}/mac',
+  'mac-network-interface-id': 'network/interfaces/macs/{mac}/interface-id',
+  'mac-network-interface-card-index': 'network/interfaces/macs/{mac}/network-card-index',
+  'mac-owner-id': 'network/interfaces/macs/{mac}/owner-id',
+  'mac-public-hostname': 'network/interfaces/macs/{mac}/public-hostname',
+  'mac-public-ipv4s': 'network/interfaces/macs/{mac}/public-ipv4s',
+  'mac-security-group-ids': 'network/interfaces/macs/{mac}/security-group-ids',
+  'mac-security-groups': 'network/interfaces/macs/{mac}/security-groups',
+  'mac-subnet-id': 'network/interfaces/macs/{mac}/subnet-id',
+  'mac-subnet-ipv4-cidr-block': 'network/interfaces/macs/{mac}/subnet-ipv4-cidr-block',
+  'mac-subnet-ipv6-cidr-blocks': 'network/interfaces/macs/{mac}/subnet-ipv6-cidr-blocks',
+  'mac-vpc-id': 'network/interfaces/macs/{mac}/vpc-id',
+  'mac-vpc-ipv4-cidr-block': 'network/interfaces/macs/{mac}/vpc-ipv4-cidr-block',
+  'mac-vpc-ipv4-cidr-blocks': 'network/interfaces/macs/{mac}/vpc-ipv4-cidr-blocks',
+  'mac-vpc-ipv6-cidr-blocks': 'network/interfaces/macs/{mac}/vpc-ipv6-cidr-blocks',
+  'placement-availability-zone': 'placement/availability-zone',
+  'placement-availability-zone-id': 'placement/availability-zone-id',
+  'placement-group-name': 'placement/group-name',
+  'placement-host-id': 'placement/host-id',
+  'placement-partition-number': 'placement/partition-number',
+  'placement-region': 'placement/region',
+  'product-codes': 'product-codes',
+  'public-hostname': 'public-hostname',
+  'public-ipv4': 'public-ipv4',
+  'public-key': 'public-keys/0/openssh-key',
+  'ramdisk-id': 'ramdisk-id',
+  'reservation-id': 'reservation-id',
+  'security-groups': 'security-groups',
+  'services-domain': 'services/domain',
+  'services-partition': 'services/partition',
+  'tags-instance-name': 'tags/instance/Name',
+  'tags-instance-test': 'tags/instance/Test',
+};
+
+/**
+ * Paths whose answers come from scenarios (spot, events, ASG) or live credentials: their AEMM path
+ * keys are accepted at their standard place only.
+ */
+const METADATA_FIXED_PATHS: Record<string, string> = {
+  events: 'events/maintenance/scheduled',
+  'iam-security-credentials-role': 'iam/security-credentials',
+  'iam-security-credentials': 'iam/security-credentials/{role}',
+  spot: 'spot/instance-action',
+  'spot-termination-time': 'spot/termination-time',
+  'rebalance-rec-time': 'events/recommendations/rebalance',
+  'target-lifecycle-state': 'autoscaling/target-lifecycle-state',
+  'elastic-inference-associations': 'elastic-inference/associations',
+};
+
+/** Values that are not leaves of their own: they shape paths or other answers. */
+const METADATA_VALUE_ONLY = new Set(['iam-security-credentials-role', 'iam-security-credentials', 'elastic-inference-associations', 'event-id']);
+
+/** Object-valued keys and the fields each may hold. */
+const OBJECT_FIELDS: Record<string, readonly string[]> = {
+  'iam-info': ['Code', 'LastUpdated', 'InstanceProfileArn', 'InstanceProfileId'],
+  'iam-security-credentials': ['Code', 'LastUpdated', 'Type', 'AccessKeyId', 'SecretAccessKey', 'Token', 'Expiration'],
+  'elastic-inference-accelerator': ['version_2018_04_12'],
+  'instance-identity-document': [
+    'accountId', 'architecture', 'availabilityZone', 'billingProducts', 'devpayProductCodes', 'marketplaceProductCodes',
+    'imageId', 'instanceId', 'instanceType', 'kernelId', 'pendingTime', 'privateIp', 'ramdiskId', 'region', 'version',
+  ],
+};
+
+const DYNAMIC_LEAVES: Record<string, string> = {
+  'instance-identity-document': 'instance-identity/document',
+  'instance-identity-pkcs': 'instance-identity/pkcs7',
+  'instance-identity-signature': 'instance-identity/signature',
+  // Not in AEMM: the real service has it too.
+  'instance-identity-rsa2048': 'instance-identity/rsa2048',
+  'fws-instance-monitoring': 'fws/instance-monitoring',
+};
+
+const TOP_LEVEL_KEYS = new Set([
+  'metadata', 'dynamic', 'userdata', 'imdsv2', 'spot', 'events', 'server', 'mock-delay-sec', 'mock-trigger-time',
+  'mock-ip-count', 'config-file', 'save-config-to-file', 'watch-config-file', 'rebalance-delay-sec',
+  'rebalance-trigger-time', 'asg-termination-delay-sec', 'asg-termination-trigger-time', 'emulator',
+]);
+const IGNORED_TOP_LEVEL: Record<string, string> = {
+  'config-file': 'the file is given on the command line here',
+  'save-config-to-file': 'the emulator does not write config files',
+  'watch-config-file': 'restart the emulator, or use its runtime API, to change values',
+  'mock-ip-count': 'every client sees the same scenarios here',
+};
+const SPOT_KEYS = new Set(['action', 'time', 'rebalance-rec-time']);
+const EVENTS_KEYS = new Set(['code', 'state', 'not-before', 'not-after', 'not-before-deadline']);
+const SERVER_KEYS = new Set(['hostname', 'port']);
+const EMULATOR_KEYS = new Set(['imdsv2', 'enabled', 'scenario', 'scenarioOptions', 'faults', 'credentials', 'tags', 'values']);
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+const versionSet: ReadonlySet<string> = new Set(imdsVersions);
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const saved = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = saved;
+    }
+  }
+  return row[b.length];
+}
+
+function suggestion(key: string, known: Iterable<string>): string {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const d = editDistance(key, candidate);
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 4)) ? ` Did you mean "${best}"?` : '';
+}
+
+/** Collects problems so one run reports every bad key, not just the first. */
+class Problems {
+  readonly list: string[] = [];
+  readonly keys: string[] = [];
+  add(key: string, message: string): void {
+    this.keys.push(key);
+    this.list.push(`"${key}" ${message}`);
+  }
+  unknown(key: string, name: string, known: Iterable<string>, hint = ''): void {
+    this.add(key, `is not a known key.${suggestion(name, known)}${hint}`);
+  }
+}
+
+function fill(template: string, p: Placeholders): string {
+  return template.replace('{mac}', p.mac).replace('{publicIp}', p.publicIp).replace('{role}', p.role).replace('{eia}', p.eia);
+}
+
+/** Rewrites values a user's path copied from AEMM's (or our) defaults to the effective ones. */
+function rewritePlaceholders(path: string, p: Placeholders): string {
+  let out = path;
+  for (const [defaults, value] of [
+    [[AEMM_DEFAULT_MAC, defaultInstance.mac], p.mac],
+    [[AEMM_DEFAULT_PUBLIC_IP, defaultInstance.publicIp], p.publicIp],
+    [[AEMM_DEFAULT_ROLE, defaultInstance.roleName], p.role],
+    [[AEMM_DEFAULT_EIA], p.eia],
+  ] as [string[], string][]) {
+    for (const d of defaults) if (d !== value) out = out.split(d).join(value);
+  }
+  return out;
+}
+
+function valueToBuffer(value: unknown): Buffer {
+  if (typeof value === 'string') return Buffer.from(value);
+  if (isObject(value) && Object.values(value).every((v) => !isObject(v))) return Buffer.from(imdsJson(value));
+  return Buffer.from(JSON.stringify(value, null, 2));
+}
+
+function secondsFromTrigger(value: string, nowMs: number): number {
+  return Math.max(0, Math.ceil((Date.parse(value) - nowMs) / 1000));
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+export { isLoopback };
+
+/**
+ * Resolves a config object (or a JSON file path) into the emulator's terms.
+ * Throws AemmConfigError listing every bad key, or an Error when the file cannot be read or parsed.
+ */
+export async function resolveAemmConfig(config: AemmConfig | string, nowMs = Date.now()): Promise<ResolvedConfig> {
+  if (typeof config !== 'string') return parseAemmConfig(config, '(config object)', nowMs);
+  let text: string;
+  try {
+    text = await readFile(config, 'utf8');
+  } catch (err) {
+    throw new Error(`Cannot read the config file ${config}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`The config file ${config} is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseAemmConfig(json, config, nowMs);
+}
+
+export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now()): ResolvedConfig {
+  const problems = new Problems();
+  const result: ResolvedConfig = { source, facts: {}, operations: [], scenarios: [], warnings: [] };
+  if (!isObject(json)) {
+    throw new AemmConfigError(`Config ${source}: the top level must be a JSON object like {"metadata": {"values": {...}}}.`, ['the top level is not an object'], ['(top level)']);
+  }
+
+  for (const key of Object.keys(json)) {
+    if (!TOP_LEVEL_KEYS.has(key)) problems.unknown(key, key, TOP_LEVEL_KEYS);
+    else if (key in IGNORED_TOP_LEVEL) result.warnings.push(`"${key}" is accepted but has no effect here: ${IGNORED_TOP_LEVEL[key]}.`);
+  }
+
+  const section = (name: string): Record<string, unknown> | undefined => {
+    const value = json[name];
+    if (value === undefined || value === null) return undefined;
+    if (!isObject(value)) {
+      problems.add(name, 'must be an object.');
+      return undefined;
+    }
+    return value;
+  };
+  const pathsAndValues = (name: string): { paths: Record<string, unknown>; values: Record<string, unknown> } => {
+    const s = section(name) ?? {};
+    for (const key of Object.keys(s)) if (key !== 'paths' && key !== 'values') problems.unknown(`${name}.${key}`, key, ['paths', 'values']);
+    const get = (sub: string) => {
+      const v = s[sub];
+      if (v === undefined || v === null) return {};
+      if (!isObject(v)) {
+        problems.add(`${name}.${sub}`, 'must be an object of key → ' + (sub === 'paths' ? 'URL path' : 'value') + '.');
+        return {};
+      }
+      return v;
+    };
+    return { paths: get('paths'), values: get('values') };
+  };
+  const stringValue = (key: string, value: unknown): string | undefined => {
+    if (typeof value === 'string') return value;
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+    problems.add(key, `must be a string (got ${Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : typeof value}).`);
+    return undefined;
+  };
+  const objectValue = (key: string, name: string, value: unknown): Record<string, unknown> | undefined => {
+    if (!isObject(value)) {
+      problems.add(key, 'must be a JSON object.');
+      return undefined;
+    }
+    const fields = OBJECT_FIELDS[name];
+    for (const field of Object.keys(value)) if (!fields.includes(field)) problems.unknown(`${key}.${field}`, field, fields);
+    return value;
+  };
+  const treePath = (key: string, value: unknown, root: 'meta-data' | 'dynamic' | 'user-data' | undefined): string | undefined => {
+    const raw = stringValue(key, value);
+    if (raw === undefined) return undefined;
+    if (!raw.startsWith('/')) {
+      problems.add(key, `must be an absolute URL path like "/latest/${root ?? 'meta-data'}/..." (got ${JSON.stringify(raw)}).`);
+      return undefined;
+    }
+    let path: string;
+    try {
+      path = normalizeTreePath(raw, versionSet);
+    } catch (err) {
+      problems.add(key, (err as Error).message);
+      return undefined;
+    }
+    if (root !== undefined && path !== root && !path.startsWith(root + '/')) {
+      problems.add(key, `must be under /latest/${root}/ (got ${JSON.stringify(raw)}).`);
+      return undefined;
+    }
+    if (path === 'api/token' || path.startsWith('api/')) {
+      problems.add(key, 'cannot be under /latest/api/, which holds the IMDSv2 token endpoint.');
+      return undefined;
+    }
+    return path;
+  };
+
+  // ----- metadata -----
+  const metadata = pathsAndValues('metadata');
+  const mv = metadata.values;
+  const mp = metadata.paths;
+  const placeholders: Placeholders = { mac: defaultInstance.mac, publicIp: defaultInstance.publicIp, role: defaultInstance.roleName, eia: AEMM_DEFAULT_EIA };
+  if (mv.mac !== undefined) {
+    const mac = stringValue('metadata.values.mac', mv.mac);
+    if (mac !== undefined && !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac)) problems.add('metadata.values.mac', `must be a lower-case MAC address like 0e:49:61:0f:c3:11 (got ${JSON.stringify(mac)}).`);
+    else if (mac !== undefined) placeholders.mac = result.facts.mac = mac;
+  }
+  if (mv['public-ipv4'] !== undefined) {
+    const ip = stringValue('metadata.values.public-ipv4', mv['public-ipv4']);
+    if (ip !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) problems.add('metadata.values.public-ipv4', `must be an IPv4 address (got ${JSON.stringify(ip)}).`);
+    else if (ip !== undefined) placeholders.publicIp = result.facts.publicIp = ip;
+  }
+  if (mv['iam-security-credentials-role'] !== undefined) {
+    const role = stringValue('metadata.values.iam-security-credentials-role', mv['iam-security-credentials-role']);
+    if (role !== undefined && !/^[\w+=,.@-]{1,64}$/.test(role)) problems.add('metadata.values.iam-security-credentials-role', `must be an IAM role name (got ${JSON.stringify(role)}).`);
+    else if (role !== undefined) placeholders.role = result.facts.roleName = role;
+  }
+  if (mv['elastic-inference-associations'] !== undefined) {
+    const eia = stringValue('metadata.values.elastic-inference-associations', mv['elastic-inference-associations']);
+    if (eia !== undefined) placeholders.eia = eia;
+  }
+  if (mv['iam-security-credentials'] !== undefined) {
+    const creds = objectValue('metadata.values.iam-security-credentials', 'iam-security-credentials', mv['iam-security-credentials']);
+    if (creds) {
+      const template: Partial<Credentials> = {};
+      for (const field of ['Code', 'Type', 'AccessKeyId', 'SecretAccessKey', 'Token'] as const) {
+        if (creds[field] !== undefined) {
+          const v = stringValue(`metadata.values.iam-security-credentials.${field}`, creds[field]);
+          if (v !== undefined) template[field] = v;
+        }
+      }
+      result.credentialTemplate = template;
+      if (creds.Expiration !== undefined || creds.LastUpdated !== undefined) {
+        result.warnings.push('"metadata.values.iam-security-credentials": Expiration and LastUpdated are kept live (Expiration in the future) so that SDKs accept the credentials; the other fields are served as given.');
+      }
+    }
+  }
+
+  for (const key of new Set([...Object.keys(mp), ...Object.keys(mv)])) {
+    const pathKey = `metadata.paths.${key}`;
+    const valueKey = `metadata.values.${key}`;
+    const hasPath = mp[key] !== undefined;
+    const hasValue = mv[key] !== undefined;
+    if (key in METADATA_FIXED_PATHS) {
+      if (hasPath) {
+        const path = treePath(pathKey, mp[key], 'meta-data');
+        const expected = 'meta-data/' + fill(METADATA_FIXED_PATHS[key], placeholders);
+        if (path !== undefined && rewritePlaceholders(path, placeholders) !== expected) {
+          problems.add(pathKey, `cannot move: this path is served live (scenarios, credentials) at /latest/${expected} only.`);
+        }
+      }
+      if (hasValue && !METADATA_VALUE_ONLY.has(key)) {
+        problems.add(valueKey, `has no value of its own: configure it through the ${key.startsWith('spot') || key === 'rebalance-rec-time' ? '"spot"' : key === 'events' ? '"events"' : '"emulator".scenario'} section.`);
+      }
+      continue;
+    }
+    if (METADATA_VALUE_ONLY.has(key)) {
+      if (hasPath) problems.unknown(pathKey, key, Object.keys(METADATA_LEAVES));
+      continue;
+    }
+    let value: Buffer | undefined;
+    if (hasValue) {
+      if (key in OBJECT_FIELDS) {
+        const obj = objectValue(valueKey, key, mv[key]);
+        if (obj) value = valueToBuffer(obj);
+      } else if (key in METADATA_LEAVES) {
+        const s = stringValue(valueKey, mv[key]);
+        if (s !== undefined) value = Buffer.from(s);
+      } else {
+        value = valueToBuffer(mv[key]);
+      }
+    }
+    if (key in METADATA_LEAVES) {
+      const defaultPath = 'meta-data/' + fill(METADATA_LEAVES[key], placeholders);
+      const userPath = hasPath ? treePath(pathKey, mp[key], 'meta-data') : undefined;
+      const target = userPath === undefined ? defaultPath : rewritePlaceholders(userPath, placeholders);
+      // mac and public-ipv4 are facts the default tree is built from; their leaves are already right.
+      const isFact = key === 'mac' || key === 'public-ipv4';
+      if (target !== defaultPath) {
+        if (value !== undefined) result.operations.push({ kind: 'delete', path: defaultPath }, { kind: 'set', path: target, value });
+        else result.operations.push({ kind: 'move', from: defaultPath, to: target });
+      } else if (value !== undefined && !isFact) {
+        result.operations.push({ kind: 'set', path: target, value });
+      }
+      continue;
+    }
+    // A key AEMM does not know: a new path if it has both a path and a value (AEMM cannot do this).
+    if (hasPath && hasValue) {
+      const path = treePath(pathKey, mp[key], 'meta-data');
+      if (path !== undefined && value !== undefined) result.operations.push({ kind: 'set', path: rewritePlaceholders(path, placeholders), value });
+    } else if (hasValue) {
+      problems.unknown(valueKey, key, [...Object.keys(METADATA_LEAVES), ...METADATA_VALUE_ONLY], ` To serve a new path, also give "${pathKey}": "/latest/meta-data/...".`);
+    } else {
+      problems.add(pathKey, `is not a known key.${suggestion(key, Object.keys(METADATA_LEAVES))} To serve a new path, also give "${valueKey}".`);
+    }
+  }
+
+  // ----- dynamic -----
+  const dynamic = pathsAndValues('dynamic');
+  for (const key of new Set([...Object.keys(dynamic.paths), ...Object.keys(dynamic.values)])) {
+    const pathKey = `dynamic.paths.${key}`;
+    const valueKey = `dynamic.values.${key}`;
+    const rawValue = dynamic.values[key];
+    let value: Buffer | undefined;
+    if (rawValue !== undefined) {
+      if (key in OBJECT_FIELDS) {
+        const obj = objectValue(valueKey, key, rawValue);
+        if (obj) value = valueToBuffer(obj);
+      } else if (key in DYNAMIC_LEAVES) {
+        const s = stringValue(valueKey, rawValue);
+        if (s !== undefined) value = Buffer.from(s);
+      } else {
+        value = valueToBuffer(rawValue);
+      }
+    }
+    const userPath = dynamic.paths[key] !== undefined ? treePath(pathKey, dynamic.paths[key], 'dynamic') : undefined;
+    if (key in DYNAMIC_LEAVES) {
+      const defaultPath = 'dynamic/' + DYNAMIC_LEAVES[key];
+      const target = userPath ?? defaultPath;
+      if (target !== defaultPath) {
+        if (value !== undefined) result.operations.push({ kind: 'delete', path: defaultPath }, { kind: 'set', path: target, value });
+        else result.operations.push({ kind: 'move', from: defaultPath, to: target });
+      } else if (value !== undefined) {
+        result.operations.push({ kind: 'set', path: target, value });
+      }
+    } else if (userPath !== undefined && value !== undefined) {
+      result.operations.push({ kind: 'set', path: userPath, value });
+    } else if (rawValue !== undefined) {
+      problems.unknown(valueKey, key, Object.keys(DYNAMIC_LEAVES), ` To serve a new path, also give "${pathKey}": "/latest/dynamic/...".`);
+    } else if (dynamic.paths[key] !== undefined) {
+      problems.add(pathKey, `is not a known key.${suggestion(key, Object.keys(DYNAMIC_LEAVES))} To serve a new path, also give "${valueKey}".`);
+    }
+  }
+
+  // ----- userdata -----
+  const userdata = pathsAndValues('userdata');
+  for (const key of Object.keys(userdata.paths)) {
+    if (key !== 'userdata') problems.unknown(`userdata.paths.${key}`, key, ['userdata']);
+    else if (treePath('userdata.paths.userdata', userdata.paths.userdata, 'user-data') !== 'user-data' && !problems.keys.includes('userdata.paths.userdata')) {
+      problems.add('userdata.paths.userdata', 'must be /latest/user-data.');
+    }
+  }
+  for (const key of Object.keys(userdata.values)) {
+    if (key !== 'userdata') {
+      problems.unknown(`userdata.values.${key}`, key, ['userdata']);
+      continue;
+    }
+    const raw = userdata.values.userdata;
+    if (raw === null) {
+      result.userData = null;
+      continue;
+    }
+    const b64 = stringValue('userdata.values.userdata', raw);
+    if (b64 === undefined) continue;
+    const compact = b64.replace(/\s+/g, '');
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 === 1) {
+      problems.add('userdata.values.userdata', 'must be base64 (AEMM stores user-data base64-encoded; the emulator serves it decoded).');
+      continue;
+    }
+    result.userData = Buffer.from(compact, 'base64');
+    if (result.userData.length > 16384) result.warnings.push(`"userdata.values.userdata" decodes to ${result.userData.length} bytes; EC2 limits user-data to 16384 bytes.`);
+  }
+
+  // ----- imdsv2 -----
+  if (json.imdsv2 !== undefined) {
+    if (typeof json.imdsv2 === 'boolean') result.imdsv2 = json.imdsv2 ? 'required' : 'optional';
+    else problems.add('imdsv2', 'must be true (IMDSv2 required) or false (optional).');
+  }
+
+  // ----- timing keys shared by spot, rebalance, events and ASG -----
+  const delayFrom = (delayKey: string, triggerKey: string): number | undefined => {
+    const trigger = json[triggerKey];
+    if (trigger !== undefined && trigger !== '') {
+      if (typeof trigger !== 'string' || !RFC3339.test(trigger)) {
+        problems.add(triggerKey, `must be an RFC 3339 time like 2020-01-07T01:03:47Z (got ${JSON.stringify(trigger)}).`);
+        return undefined;
+      }
+      return secondsFromTrigger(trigger, nowMs);
+    }
+    const delay = json[delayKey];
+    if (delay === undefined) return undefined;
+    if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) {
+      problems.add(delayKey, `must be a number of seconds ≥ 0 (got ${JSON.stringify(delay)}).`);
+      return undefined;
+    }
+    return delay;
+  };
+  const time = (key: string, value: unknown): string | undefined => {
+    if (typeof value === 'string' && RFC3339.test(value)) return value;
+    problems.add(key, `must be an RFC 3339 time like 2020-01-07T01:03:47Z (got ${JSON.stringify(value)}).`);
+    return undefined;
+  };
+  const mockDelay = delayFrom('mock-delay-sec', 'mock-trigger-time');
+
+  // ----- spot -----
+  const spot = section('spot');
+  if (spot) {
+    const options: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(spot)) {
+      if (!SPOT_KEYS.has(key)) problems.unknown(`spot.${key}`, key, SPOT_KEYS);
+      else if (key === 'action') {
+        if (value === 'terminate' || value === 'stop' || value === 'hibernate') options.action = value;
+        else problems.add('spot.action', `must be terminate, stop or hibernate (got ${JSON.stringify(value)}).`);
+      } else if (key === 'time' && value !== '') {
+        const t = time('spot.time', value);
+        if (t) options.time = t;
+      }
+    }
+    if (mockDelay !== undefined) options.delaySeconds = mockDelay;
+    result.scenarios.push({ name: 'spot-interruption', options });
+  }
+  const rebalanceDelay = delayFrom('rebalance-delay-sec', 'rebalance-trigger-time');
+  const rebalanceTime = spot?.['rebalance-rec-time'];
+  if (rebalanceDelay !== undefined || (rebalanceTime !== undefined && rebalanceTime !== '')) {
+    const options: Record<string, unknown> = {};
+    if (rebalanceDelay !== undefined) options.delaySeconds = rebalanceDelay;
+    if (rebalanceTime !== undefined && rebalanceTime !== '') {
+      const t = time('spot.rebalance-rec-time', rebalanceTime);
+      if (t) options.noticeTime = t;
+    }
+    result.scenarios.push({ name: 'rebalance', options });
+  }
+
+  // ----- events -----
+  const events = section('events');
+  if (events) {
+    const options: Record<string, unknown> = {};
+    const names: Record<string, string> = { 'not-before': 'notBefore', 'not-after': 'notAfter', 'not-before-deadline': 'notBeforeDeadline' };
+    for (const [key, value] of Object.entries(events)) {
+      if (!EVENTS_KEYS.has(key)) problems.unknown(`events.${key}`, key, EVENTS_KEYS);
+      else if (key === 'code' || key === 'state') {
+        if (typeof value === 'string' && value !== '') options[key] = value;
+        else if (value !== '') problems.add(`events.${key}`, 'must be a string.');
+      } else if (value !== '') {
+        const t = time(`events.${key}`, value);
+        if (t) options[names[key]] = t;
+      }
+    }
+    if (mv['event-id'] !== undefined) {
+      const id = stringValue('metadata.values.event-id', mv['event-id']);
+      if (id) options.eventId = id;
+    }
+    if (mockDelay !== undefined) options.delaySeconds = mockDelay;
+    result.scenarios.push({ name: 'scheduled-events', options });
+  }
+  if (mockDelay !== undefined && !spot && !events) result.warnings.push('"mock-delay-sec"/"mock-trigger-time" have no effect without a "spot" or "events" section.');
+
+  // ----- ASG -----
+  const asgDelay = delayFrom('asg-termination-delay-sec', 'asg-termination-trigger-time');
+  if (asgDelay !== undefined) result.scenarios.push({ name: 'asg-lifecycle', options: { delaySeconds: asgDelay } });
+
+  // ----- server -----
+  const server = section('server');
+  if (server) {
+    for (const [key, value] of Object.entries(server)) {
+      if (!SERVER_KEYS.has(key)) problems.unknown(`server.${key}`, key, SERVER_KEYS);
+      else if (key === 'hostname') {
+        if (typeof value === 'string' && value !== '') result.host = value;
+        else if (value !== '') problems.add('server.hostname', 'must be a host name or address.');
+      } else {
+        const port = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+        if (typeof port === 'number' && Number.isInteger(port) && port >= 0 && port <= 65535) result.port = port;
+        else if (value !== '') problems.add('server.port', `must be a port number 0..65535 (got ${JSON.stringify(value)}).`);
+      }
+    }
+  }
+
+  // ----- emulator (ours) -----
+  const emulator = section('emulator');
+  if (emulator) {
+    for (const [key, value] of Object.entries(emulator)) {
+      const name = `emulator.${key}`;
+      switch (key) {
+        case 'imdsv2':
+          if (value === 'optional' || value === 'required') result.imdsv2 = value;
+          else problems.add(name, 'must be "optional" or "required".');
+          break;
+        case 'enabled':
+          if (typeof value === 'boolean') result.enabled = value;
+          else problems.add(name, 'must be true or false.');
+          break;
+        case 'scenario':
+          if (typeof value === 'string') result.scenarios.push({ name: value, options: isObject(emulator.scenarioOptions) ? emulator.scenarioOptions : {} });
+          else problems.add(name, 'must be a scenario name.');
+          break;
+        case 'scenarioOptions':
+          if (!isObject(value)) problems.add(name, 'must be an object.');
+          else if (emulator.scenario === undefined) problems.add(name, 'needs "emulator.scenario".');
+          break;
+        case 'faults':
+          if (isObject(value)) result.faults = value as Partial<Faults>;
+          else problems.add(name, 'must be an object like {"latencyMs": 50, "errorRate": 0.1}.');
+          break;
+        case 'credentials':
+          if (!isObject(value)) problems.add(name, 'must be an object like {"ttlSeconds": 3600, "rotateBeforeSeconds": 300}.');
+          else {
+            const timings: Partial<CredentialTimings> = {};
+            for (const [field, seconds] of Object.entries(value)) {
+              if (field !== 'ttlSeconds' && field !== 'rotateBeforeSeconds') problems.unknown(`${name}.${field}`, field, ['ttlSeconds', 'rotateBeforeSeconds']);
+              else if (typeof seconds !== 'number' || !(seconds >= 0) || (field === 'ttlSeconds' && seconds < 1)) problems.add(`${name}.${field}`, 'must be a number of seconds (ttlSeconds ≥ 1).');
+              else timings[field] = seconds;
+            }
+            result.credentialTimings = timings;
+          }
+          break;
+        case 'tags':
+          if (!isObject(value)) problems.add(name, 'must be an object of tag name → value.');
+          else {
+            for (const [tag, tagValue] of Object.entries(value)) {
+              if (tag === '' || tag.includes('/')) problems.add(`${name}.${tag}`, 'is not usable as a tag name in IMDS (no "/" allowed).');
+              else if (tagValue === null) result.operations.push({ kind: 'delete', path: `meta-data/tags/instance/${tag}` });
+              else {
+                const s = stringValue(`${name}.${tag}`, tagValue);
+                if (s !== undefined) result.operations.push({ kind: 'set', path: `meta-data/tags/instance/${tag}`, value: Buffer.from(s) });
+              }
+            }
+          }
+          break;
+        case 'values':
+          if (!isObject(value)) problems.add(name, 'must be an object of URL path → value (null removes).');
+          else {
+            for (const [path, pathValue] of Object.entries(value)) {
+              const tree = treePath(`${name}.${path}`, path, undefined);
+              if (tree === undefined) continue;
+              if (pathValue === null) result.operations.push({ kind: 'delete', path: tree });
+              else result.operations.push({ kind: 'set', path: tree, value: valueToBuffer(pathValue) });
+            }
+          }
+          break;
+        default:
+          problems.unknown(name, key, EMULATOR_KEYS);
+      }
+    }
+  }
+
+  if (problems.list.length > 0) {
+    const message = `Config ${source} has ${problems.list.length === 1 ? 'a problem' : `${problems.list.length} problems`}:\n` + problems.list.map((p) => `  - ${p}`).join('\n');
+    throw new AemmConfigError(message, problems.list, problems.keys);
+  }
+  return result;
 }

@@ -45,8 +45,9 @@ export function imdsJson(record: Record<string, unknown>): string {
   return `{\n${lines.join(',\n')}\n}`;
 }
 
-export function issueCredentials(nowMs: number, ttlSeconds: number): Credentials {
-  return {
+export function issueCredentials(nowMs: number, ttlSeconds: number, template: Partial<Credentials> = {}): Credentials {
+  const { Code, Type, AccessKeyId, SecretAccessKey, Token } = template;
+  const fresh: Credentials = {
     Code: 'Success',
     LastUpdated: isoSeconds(nowMs),
     Type: 'AWS-HMAC',
@@ -56,6 +57,15 @@ export function issueCredentials(nowMs: number, ttlSeconds: number): Credentials
     Token: 'IQoJb3JpZ2luX2VjEMULATOR' + randomBase64(360),
     Expiration: isoSeconds(nowMs + ttlSeconds * 1000),
   };
+  // A template (from a config) fixes the key material; the times always stay live.
+  return {
+    ...fresh,
+    ...(Code !== undefined && { Code }),
+    ...(Type !== undefined && { Type }),
+    ...(AccessKeyId !== undefined && { AccessKeyId }),
+    ...(SecretAccessKey !== undefined && { SecretAccessKey }),
+    ...(Token !== undefined && { Token }),
+  };
 }
 
 /** Holds the current credentials for one role and rotates them lazily when they are due. */
@@ -63,6 +73,7 @@ export class CredentialRotator {
   private current?: Credentials;
   private body?: Buffer;
   private rotateAtMs = 0;
+  private template: Partial<Credentials> = {};
 
   constructor(
     private timings: CredentialTimings = defaultCredentialTimings,
@@ -72,6 +83,15 @@ export class CredentialRotator {
   setTimings(timings: CredentialTimings): void {
     this.timings = timings;
     this.rotateAtMs = 0;
+  }
+
+  setTemplate(template: Partial<Credentials>): void {
+    this.template = { ...template };
+    this.reset();
+  }
+
+  get currentTimings(): Readonly<CredentialTimings> {
+    return this.timings;
   }
 
   /** Forgets the current credentials: the next read issues new ones (a role was just attached). */
@@ -84,7 +104,7 @@ export class CredentialRotator {
     const now = this.now();
     if (!this.current || now >= this.rotateAtMs) {
       const { ttlSeconds, rotateBeforeSeconds } = this.timings;
-      this.current = issueCredentials(now, ttlSeconds);
+      this.current = issueCredentials(now, ttlSeconds, this.template);
       this.body = undefined;
       // Never rotate sooner than half the lifetime, so short test lifetimes still hand out stable keys.
       const rotateAfterMs = Math.max(ttlSeconds * 500, (ttlSeconds - rotateBeforeSeconds) * 1000);

@@ -1,7 +1,7 @@
 // Scenarios: timelines laid over the base tree, switchable at runtime. Each one changes the
 // served leaves in phases (e.g. spot: nothing → interruption notice); a phase change only marks the
 // tree dirty, so the next request recompiles the routes once.
-import { isoSeconds } from './credentials';
+import { imdsJson, isoSeconds } from './credentials';
 import { InstanceFacts } from './defaultInstance';
 import { Leaf, deleteSubtree } from './metadataTree';
 
@@ -15,6 +15,10 @@ export interface ScenarioOptions {
   action?: 'terminate' | 'stop' | 'hibernate';
   /** spot-interruption: seconds from the notice to the action time. Default 120, as on EC2. */
   noticeSeconds?: number;
+  /** spot-interruption: fixed action time (RFC 3339) instead of notice + noticeSeconds. */
+  time?: string;
+  /** rebalance: fixed noticeTime (RFC 3339) instead of the moment it appears. */
+  noticeTime?: string;
   /** scheduled-events: event code. Default `system-reboot`. */
   code?: 'instance-reboot' | 'system-reboot' | 'system-maintenance' | 'instance-retirement' | 'instance-stop';
   /** scheduled-events: seconds from now to NotBefore. Default 3 days. */
@@ -23,6 +27,12 @@ export interface ScenarioOptions {
   durationSeconds?: number;
   /** scheduled-events: `active` (default), `completed` or `canceled`. */
   state?: string;
+  /** scheduled-events: fixed times (RFC 3339) instead of the relative ones. */
+  notBefore?: string;
+  notAfter?: string;
+  notBeforeDeadline?: string;
+  /** scheduled-events: EventId. Default `instance-event-0d59937288b749b32`. */
+  eventId?: string;
   /** asg-lifecycle: state reached after delaySeconds. Default `Terminated`. */
   targetState?: string;
   /** iam-role-attach: seconds until iam/info appears. Default 5. */
@@ -49,9 +59,19 @@ export interface ActiveScenario {
 }
 
 const optionKeys: ReadonlySet<string> = new Set([
-  'delaySeconds', 'action', 'noticeSeconds', 'code', 'notBeforeSeconds', 'durationSeconds', 'state',
-  'targetState', 'infoAfterSeconds', 'credentialsAfterSeconds',
+  'delaySeconds', 'action', 'noticeSeconds', 'time', 'noticeTime', 'code', 'notBeforeSeconds', 'durationSeconds',
+  'state', 'notBefore', 'notAfter', 'notBeforeDeadline', 'eventId', 'targetState', 'infoAfterSeconds',
+  'credentialsAfterSeconds',
 ]);
+
+/** Parses an RFC 3339 time option to epoch ms; throws naming the option. */
+function timeOption(opts: ScenarioOptions, key: 'time' | 'noticeTime' | 'notBefore' | 'notAfter' | 'notBeforeDeadline'): number | undefined {
+  const value = opts[key];
+  if (value === undefined) return undefined;
+  const ms = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(ms)) throw new Error(`Scenario option "${key}" must be an RFC 3339 time like 2020-01-07T01:03:47Z (got ${JSON.stringify(value)}).`);
+  return ms;
+}
 
 function seconds(opts: ScenarioOptions, key: keyof ScenarioOptions, fallback: number): number {
   const value = opts[key] ?? fallback;
@@ -121,6 +141,7 @@ export function createScenario(name: string, options: object | undefined, ctx: S
     case 'spot-interruption': {
       const delay = seconds(opts, 'delaySeconds', 0);
       const notice = seconds(opts, 'noticeSeconds', 120);
+      const fixedTime = timeOption(opts, 'time');
       const action = opts.action ?? 'terminate';
       if (!['terminate', 'stop', 'hibernate'].includes(action)) throw new Error(`Scenario option "action" must be terminate, stop or hibernate (got ${JSON.stringify(action)}).`);
       const timeline = new Timeline(ctx, [delay]);
@@ -130,7 +151,7 @@ export function createScenario(name: string, options: object | undefined, ctx: S
         apply(leaves) {
           md(leaves, 'instance-life-cycle', 'spot');
           if (timeline.phase < 1) return;
-          const time = isoSeconds(timeline.phaseStartedAt[1] + notice * 1000);
+          const time = isoSeconds(fixedTime ?? timeline.phaseStartedAt[1] + notice * 1000);
           md(leaves, 'spot/instance-action', JSON.stringify({ action, time }));
           if (action === 'terminate') md(leaves, 'spot/termination-time', time);
         },
@@ -140,6 +161,7 @@ export function createScenario(name: string, options: object | undefined, ctx: S
 
     case 'rebalance': {
       const delay = seconds(opts, 'delaySeconds', 0);
+      const fixedNotice = timeOption(opts, 'noticeTime');
       const timeline = new Timeline(ctx, [delay]);
       return {
         name: scenario,
@@ -147,7 +169,7 @@ export function createScenario(name: string, options: object | undefined, ctx: S
         apply(leaves) {
           md(leaves, 'instance-life-cycle', 'spot');
           if (timeline.phase < 1) return;
-          md(leaves, 'events/recommendations/rebalance', JSON.stringify({ noticeTime: isoSeconds(timeline.phaseStartedAt[1]) }));
+          md(leaves, 'events/recommendations/rebalance', JSON.stringify({ noticeTime: isoSeconds(fixedNotice ?? timeline.phaseStartedAt[1]) }));
         },
         dispose: () => timeline.dispose(),
       };
@@ -159,6 +181,10 @@ export function createScenario(name: string, options: object | undefined, ctx: S
       const duration = seconds(opts, 'durationSeconds', 2 * 3600);
       const code = opts.code ?? 'system-reboot';
       const state = opts.state ?? 'active';
+      if (!['active', 'completed', 'canceled'].includes(state)) throw new Error(`Scenario option "state" must be active, completed or canceled (got ${JSON.stringify(state)}).`);
+      const fixedNotBefore = timeOption(opts, 'notBefore');
+      const fixedNotAfter = timeOption(opts, 'notAfter');
+      const fixedDeadline = timeOption(opts, 'notBeforeDeadline');
       const descriptions: Record<string, string> = {
         'instance-reboot': 'The instance is scheduled for a reboot',
         'system-reboot': 'The instance is scheduled for a system reboot',
@@ -173,16 +199,18 @@ export function createScenario(name: string, options: object | undefined, ctx: S
         describe: () => (timeline.phase === 0 ? `scheduled-events: ${code} posted in ${timeline.secondsUntil(delay)} s` : `scheduled-events: ${code} ${state}`),
         apply(leaves) {
           if (timeline.phase < 1) return;
-          const start = timeline.phaseStartedAt[1] + notBefore * 1000;
-          const event = {
+          const start = fixedNotBefore ?? timeline.phaseStartedAt[1] + notBefore * 1000;
+          const event: Record<string, string> = {
             NotBefore: eventTime(start),
             Code: code,
             Description: descriptions[code],
-            EventId: 'instance-event-0d59937288b749b32',
-            NotAfter: eventTime(start + duration * 1000),
+            EventId: opts.eventId ?? 'instance-event-0d59937288b749b32',
+            NotAfter: eventTime(fixedNotAfter ?? start + duration * 1000),
             State: state,
           };
-          md(leaves, 'events/maintenance/scheduled', JSON.stringify([event], null, 2));
+          if (fixedDeadline !== undefined) event.NotBeforeDeadline = eventTime(fixedDeadline);
+          // Completed and canceled events move to the history list, as on EC2.
+          md(leaves, state === 'active' ? 'events/maintenance/scheduled' : 'events/maintenance/history', `[ ${imdsJson(event)} ]`);
         },
         dispose: () => timeline.dispose(),
       };

@@ -14,7 +14,7 @@ import { buildInstanceLabels, buildInstanceLeaves } from './instanceTree';
 import { Leaf, Route, compileRoutes, deleteSubtree, findLeafConflict, normalizeTreePath } from './metadataTree';
 import { ActiveScenario, createScenario } from './scenarios';
 import { TokenStore, parseTokenTtl } from './tokens';
-import { AemmConfig, ResolvedConfig, resolveAemmConfig } from './aemmConfig';
+import { AemmConfig, ResolvedConfig, TreeOperation, isLoopback, resolveAemmConfig } from './aemmConfig';
 
 export type Imdsv2Mode = 'optional' | 'required';
 
@@ -61,6 +61,8 @@ export interface Emulator {
   readonly enabled: boolean;
   readonly scenario: { name: string; description: string };
   readonly faults: Readonly<Faults>;
+  /** Things a config said that have no effect here (shown by the CLI). */
+  readonly warnings: readonly string[];
   setImdsv2(mode: Imdsv2Mode): void;
   setEnabled(enabled: boolean): void;
   /** Replaces user-data; undefined or null removes it (404, as on an instance launched without any). */
@@ -96,6 +98,7 @@ class ImdsEmulator implements Emulator {
   imdsv2: Imdsv2Mode;
   enabled: boolean;
   faults: Faults;
+  readonly warnings: string[];
 
   private server: Server;
   private address?: AddressInfo;
@@ -105,7 +108,8 @@ class ImdsEmulator implements Emulator {
   /** Base tree: defaults + config + setValue/setUserData. Scenarios are laid over it at compile time. */
   private baseLeaves: Map<string, Leaf>;
   private labels: Map<string, string>;
-  private activeScenario: ActiveScenario;
+  /** Usually one; an AEMM config may start several at once (spot + events + ASG), as AEMM does. */
+  private activeScenarios: ActiveScenario[] = [];
   private routes = new Map<string, Route>();
   private dirty = true;
   private containerSources: ReadonlySet<string> = new Set();
@@ -117,27 +121,34 @@ class ImdsEmulator implements Emulator {
   private readonly sweepTimer: NodeJS.Timeout;
 
   constructor(options: EmulatorOptions, config: ResolvedConfig | undefined) {
-    this.facts = { ...defaultInstance, ...config?.facts, tags: { ...defaultInstance.tags, ...config?.facts?.tags } };
+    this.facts = { ...defaultInstance, ...config?.facts };
+    if (config?.facts.publicIp !== undefined && config.facts.publicIp !== defaultInstance.publicIp) {
+      // Keep the public DNS name consistent with the public address, as EC2 names it.
+      this.facts.publicHostname = `ec2-${config.facts.publicIp.replace(/\./g, '-')}.compute-1.amazonaws.com`;
+    }
+    this.warnings = [...(config?.warnings ?? [])];
     this.imdsv2 = options.imdsv2 ?? config?.imdsv2 ?? 'optional';
-    this.enabled = options.enabled ?? true;
+    this.enabled = options.enabled ?? config?.enabled ?? true;
     this.faults = { ...defaultFaults, containerSources: [] };
-    const timings = { ...defaultCredentialTimings, ...options.credentials };
+    const timings = { ...defaultCredentialTimings, ...config?.credentialTimings, ...options.credentials };
     this.roleCredentials.setTimings(timings);
     this.identityCredentials.setTimings(timings);
+    if (config?.credentialTemplate) this.roleCredentials.setTemplate(config.credentialTemplate);
 
     let userData: Buffer | undefined = Buffer.from(defaultUserData);
-    if (config?.userData !== undefined) userData = config.userData;
+    if (config?.userData !== undefined) userData = config.userData ?? undefined;
     if (options.userData !== undefined) userData = options.userData === null ? undefined : toBuffer(options.userData);
     this.baseLeaves = buildInstanceLeaves(this.facts, {
       roleCredentials: () => this.roleCredentials.json(),
       identityCredentials: () => this.identityCredentials.json(),
     }, userData);
     this.labels = buildInstanceLabels(this.facts);
-    for (const [path, value] of config?.values ?? []) this.setValue(path, value);
+    for (const op of config?.operations ?? []) this.applyOperation(op);
 
-    this.activeScenario = createScenario('none', undefined, this.scenarioContext());
-    const scenario = options.scenario ?? config?.scenario?.name;
-    if (scenario) this.setScenario(scenario, options.scenario ? options.scenarioOptions : config?.scenario?.options);
+    if (options.scenario !== undefined) this.setScenario(options.scenario, options.scenarioOptions);
+    else if (config && config.scenarios.length > 0) {
+      this.activeScenarios = config.scenarios.map((s) => createScenario(s.name, s.options, this.scenarioContext()));
+    }
     this.setFaults({ ...config?.faults, ...options.faults, ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}) });
 
     this.stats = {
@@ -190,7 +201,11 @@ class ImdsEmulator implements Emulator {
   }
 
   get scenario(): { name: string; description: string } {
-    return { name: this.activeScenario.name, description: this.activeScenario.describe() };
+    if (this.activeScenarios.length === 0) return { name: 'none', description: 'none' };
+    return {
+      name: this.activeScenarios.map((s) => s.name).join('+'),
+      description: this.activeScenarios.map((s) => s.describe()).join('; '),
+    };
   }
 
   setImdsv2(mode: Imdsv2Mode): void {
@@ -222,6 +237,20 @@ class ImdsEmulator implements Emulator {
     this.dirty = true;
   }
 
+  private applyOperation(op: TreeOperation): void {
+    if (op.kind === 'set') this.setValue(op.path, op.value);
+    else if (op.kind === 'delete') this.setValue(op.path, undefined);
+    else {
+      const leaf = this.baseLeaves.get(op.from);
+      if (leaf === undefined) throw new Error(`Config moves ${op.from}, which the default tree does not have; give its value too.`);
+      this.baseLeaves.delete(op.from);
+      const conflict = findLeafConflict(this.baseLeaves, op.to);
+      if (conflict) throw new Error(`Config moves ${op.from} to ${op.to}: ${conflict}.`);
+      this.baseLeaves.set(op.to, leaf);
+      this.dirty = true;
+    }
+  }
+
   getValue(path: string): Buffer | undefined {
     const key = normalizeTreePath(path, versionSet);
     const route = this.currentRoutes().get(key);
@@ -241,14 +270,16 @@ class ImdsEmulator implements Emulator {
 
   setScenario(name: string, options?: object): void {
     const next = createScenario(name, options, this.scenarioContext());
-    this.activeScenario.dispose();
-    this.activeScenario = next;
+    for (const scenario of this.activeScenarios) scenario.dispose();
+    this.activeScenarios = name === 'none' ? [] : [next];
+    // Leaving iam-role-attach (or entering it) must not keep credentials issued for another timeline.
+    this.roleCredentials.reset();
     this.dirty = true;
   }
 
   close(): Promise<void> {
     clearInterval(this.sweepTimer);
-    this.activeScenario.dispose();
+    for (const scenario of this.activeScenarios) scenario.dispose();
     for (const res of this.heldResponses) res.destroy();
     this.heldResponses.clear();
     return new Promise((resolve) => {
@@ -272,7 +303,7 @@ class ImdsEmulator implements Emulator {
     if (this.dirty) {
       this.dirty = false;
       const leaves = new Map(this.baseLeaves);
-      this.activeScenario.apply(leaves);
+      for (const scenario of this.activeScenarios) scenario.apply(leaves);
       this.routes = compileRoutes({ leaves, labels: this.labels });
     }
     return this.routes;
@@ -387,6 +418,11 @@ class ImdsEmulator implements Emulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const config = options.config === undefined ? undefined : await resolveAemmConfig(options.config);
   const emulator = new ImdsEmulator(options, config);
+  // A config written for AEMM usually says 0.0.0.0: never open the instance's secrets to the network
+  // because a file said so. Only an explicit host option binds beyond loopback.
+  if (options.host === undefined && config?.host !== undefined && !isLoopback(config.host)) {
+    throw new Error(`Config ${config.source} asks to listen on ${config.host}, beyond loopback. Pass the host explicitly (--host ${config.host}) if you really mean it.`);
+  }
   const host = options.host ?? config?.host ?? '127.0.0.1';
   const port = options.port ?? config?.port ?? 0;
   await emulator.listen(host, port);
