@@ -1,0 +1,276 @@
+// `imds`: the command line on the same core as the extension.
+//   imds ls [PATH] | get PATH | snapshot [--json] [--show-secrets] | diff A B
+// Options it does not know are kept in a map, so a source can be added (e.g. --ssm) by extending
+// createSourceFromArgs alone. Errors print as one line; the exit status is 2 (diff: 1 = differ).
+
+import { promises as fs } from 'node:fs';
+import { ImdsSource } from '../sources/imdsSource';
+import { EndpointConfigError, type Env, type VersionPolicy } from '../imds/endpoint';
+import { isImdsError } from '../imds/errors';
+import { isDirectoryPath, normalizePath } from '../imds/paths';
+import { maskSecretsDetailed } from '../imds/secrets';
+import { SnapshotFormatError, diffSnapshots, isEmptyDiff, loadSnapshot, maskSnapshot, serializeSnapshot } from '../imds/snapshot';
+import type { MetadataSource, Snapshot, SnapshotEntry } from '../imds/types';
+
+export const USAGE = `Usage: imds [options] <command>
+
+Commands:
+  ls [PATH]              list a directory (default /latest/meta-data/)
+  get PATH               print a value (credentials masked unless --show-secrets)
+  snapshot               read the whole tree (--root PATH, default /latest/)
+      --json             print the snapshot as JSON (default: one "path  value" line per value)
+      --out FILE         also save the JSON snapshot to FILE
+  diff A B               compare two snapshot files; "-" takes a snapshot now
+                         (exit 0: same, 1: different)
+
+Options:
+  --endpoint URL         IMDS endpoint (default: $AWS_EC2_METADATA_SERVICE_ENDPOINT or http://169.254.169.254)
+  --ipv6                 use the IPv6 endpoint http://[fd00:ec2::254]
+  --v1                   IMDSv1 only (no token)
+  --v2-only              IMDSv2 only (never fall back to IMDSv1)
+  --show-secrets         show SecretAccessKey and Token in clear
+  --timeout MS           per-request timeout (default 5000)
+  --verbose              log each request to stderr (never the token or a body)
+  -h, --help             this help
+
+PATH may be absolute (/latest/meta-data/ami-id) or start at a category (meta-data/ami-id).
+Options a source adds take --name=value (or --name value).`;
+
+const COMMANDS = new Set(['ls', 'get', 'snapshot', 'diff', 'help']);
+const BOOLEAN_OPTIONS = new Set(['ipv6', 'v1', 'v2-only', 'json', 'show-secrets', 'verbose', 'help']);
+const VALUE_OPTIONS = new Set(['endpoint', 'timeout', 'root', 'out']);
+
+export interface ParsedArgs {
+  command?: string;
+  positionals: string[];
+  /** Options this file knows. */
+  flags: Set<string>;
+  values: Map<string, string>;
+  /** Options it does not know (name without dashes → value, or true), for source factories. */
+  extra: Map<string, string | true>;
+}
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const args: ParsedArgs = { positionals: [], flags: new Set(), values: new Map(), extra: new Map() };
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i];
+    if (token === '--') {
+      args.positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (token === '-h') {
+      args.flags.add('help');
+      continue;
+    }
+    if (!token.startsWith('--') || token === '-') {
+      args.positionals.push(token);
+      continue;
+    }
+    const eq = token.indexOf('=');
+    const name = token.slice(2, eq < 0 ? undefined : eq);
+    const inline = eq < 0 ? undefined : token.slice(eq + 1);
+    if (name === '') throw new UsageError(`"${token}" is not an option.`);
+    if (BOOLEAN_OPTIONS.has(name)) {
+      if (inline !== undefined) throw new UsageError(`--${name} takes no value.`);
+      args.flags.add(name);
+    } else if (VALUE_OPTIONS.has(name)) {
+      const value = inline ?? argv[++i];
+      if (value === undefined) throw new UsageError(`--${name} needs a value.`);
+      args.values.set(name, value);
+    } else {
+      // Unknown: a value follows unless the next token is an option, a path or a command.
+      const next = argv[i + 1];
+      if (inline !== undefined) args.extra.set(name, inline);
+      else if (next !== undefined && !next.startsWith('-') && !next.startsWith('/') && !COMMANDS.has(next)) args.extra.set(name, argv[++i]);
+      else args.extra.set(name, true);
+    }
+  }
+  args.command = args.positionals.shift();
+  return args;
+}
+
+function versionPolicyOf(args: ParsedArgs): VersionPolicy | undefined {
+  const v1 = args.flags.has('v1');
+  const v2 = args.flags.has('v2-only');
+  if (v1 && v2) throw new UsageError('--v1 and --v2-only contradict each other: give one.');
+  return v1 ? 'v1-only' : v2 ? 'v2-only' : undefined;
+}
+
+function numberOption(args: ParsedArgs, name: string): number | undefined {
+  const raw = args.values.get(name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`--${name} must be a positive number (got "${raw}").`);
+  return value;
+}
+
+export interface CliContext {
+  env: Env;
+  /** Where --verbose request lines go. */
+  log: (line: string) => void;
+}
+
+/**
+ * The one place a source is made from command-line options. A new transport (SSM) adds a branch
+ * here that reads its options from `args.extra` and deletes what it used.
+ */
+export function createSourceFromArgs(args: ParsedArgs, context: CliContext): MetadataSource {
+  const unknown = [...args.extra.keys()];
+  if (unknown.length > 0) throw new UsageError(`Unknown option --${unknown[0]}. See imds --help.`);
+  if (args.values.has('endpoint') && args.flags.has('ipv6')) throw new UsageError('--endpoint and --ipv6 both choose the endpoint: give one.');
+  const timeout = numberOption(args, 'timeout');
+  return new ImdsSource({
+    kind: 'direct',
+    endpoint: args.values.get('endpoint'),
+    endpointMode: args.flags.has('ipv6') ? 'IPv6' : undefined,
+    env: context.env,
+    versionPolicy: versionPolicyOf(args),
+    requestTimeoutMs: timeout,
+    onRequest: args.flags.has('verbose')
+      ? (log) => context.log(`${log.method} ${log.path} ${log.status || log.error} ${log.ms} ms${log.attempt > 1 ? ` (attempt ${log.attempt})` : ''}`)
+      : undefined,
+    onWarning: (message) => context.log(`warning: ${message}`),
+  });
+}
+
+export interface CliIo {
+  stdout: (data: string | Buffer) => void;
+  stderr: (line: string) => void;
+  env: Env;
+}
+
+function oneLine(text: string, max = 120): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? flat.slice(0, max - 1) + '…' : flat;
+}
+
+function describeEntry(entry: SnapshotEntry): string {
+  if (entry.kind === 'error') return `[error ${entry.status || ''}] ${entry.error ?? ''}`.replace('  ', ' ');
+  if (entry.kind === 'dir') return `[${entry.children?.length ?? 0} entries]`;
+  if (entry.encoding === 'base64') return `[binary, ${Buffer.from(entry.value ?? '', 'base64').length} bytes]`;
+  return oneLine(entry.value ?? '');
+}
+
+function snapshotLines(snapshot: Snapshot): string {
+  const width = Math.min(60, Math.max(...snapshot.entries.map((e) => e.path.length)));
+  return snapshot.entries
+    .filter((e) => e.kind !== 'dir' || e.error)
+    .map((e) => `${e.path.padEnd(width)}  ${describeEntry(e)}`)
+    .join('\n') + '\n';
+}
+
+async function readSnapshotArg(arg: string, source: () => MetadataSource, showSecrets: boolean, root?: string): Promise<Snapshot> {
+  if (arg === '-') return source().snapshot({ showSecrets, root });
+  try {
+    return await loadSnapshot(arg);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`No snapshot file ${arg}.`);
+    throw error;
+  }
+}
+
+async function run(args: ParsedArgs, io: CliIo, lazySource: () => MetadataSource): Promise<number> {
+  const showSecrets = args.flags.has('show-secrets');
+  switch (args.command) {
+    case 'ls': {
+      const path = normalizePath(args.positionals[0] ?? '/latest/meta-data/');
+      const entries = await lazySource().list(isDirectoryPath(path) ? path : path + '/');
+      io.stdout(entries.map((e) => (e.isDirectory && !e.name.endsWith('/') ? e.name + '/' : e.name)).join('\n') + (entries.length ? '\n' : ''));
+      return 0;
+    }
+    case 'get': {
+      if (!args.positionals[0]) throw new UsageError('get needs a PATH, e.g. imds get meta-data/instance-id');
+      const value = await lazySource().get(args.positionals[0]);
+      if (showSecrets) {
+        io.stdout(value.body);
+      } else {
+        const masked = maskSecretsDetailed(value.path, value.text);
+        io.stdout(masked.masked ? masked.text : value.body);
+        if (masked.masked) io.stderr('imds: SecretAccessKey and Token are masked; add --show-secrets to see them.');
+      }
+      if (process.stdout.isTTY && !value.text.endsWith('\n')) io.stdout('\n');
+      return 0;
+    }
+    case 'snapshot': {
+      const root = args.values.get('root');
+      const snapshot = await lazySource().snapshot({ showSecrets, root: root === undefined ? undefined : normalizePath(root) });
+      const out = args.values.get('out');
+      if (out) await fs.writeFile(out, serializeSnapshot(snapshot), { mode: showSecrets ? 0o600 : 0o644 });
+      io.stdout(args.flags.has('json') ? serializeSnapshot(snapshot) : snapshotLines(snapshot));
+      return 0;
+    }
+    case 'diff': {
+      const [a, b] = args.positionals;
+      if (!a || !b || args.positionals.length > 2) throw new UsageError('diff needs two snapshots: imds diff A.json B.json ("-" takes one now).');
+      const root = args.values.get('root');
+      let before = await readSnapshotArg(a, lazySource, showSecrets, root);
+      let after = await readSnapshotArg(b, lazySource, showSecrets, root);
+      if (!showSecrets) {
+        before = maskSnapshot(before);
+        after = maskSnapshot(after);
+      }
+      const diff = diffSnapshots(before, after);
+      const lines = [
+        ...diff.removed.map((p) => `- ${p}`),
+        ...diff.added.map((p) => `+ ${p}`),
+        ...diff.changed.map((c) => `~ ${c.path}: ${describeEntry(c.before)} → ${describeEntry(c.after)}`),
+      ];
+      if (args.flags.has('json')) io.stdout(JSON.stringify(diff, null, 2) + '\n');
+      else io.stdout(isEmptyDiff(diff) ? 'no differences\n' : lines.join('\n') + '\n');
+      return isEmptyDiff(diff) ? 0 : 1;
+    }
+    default:
+      throw new UsageError(args.command ? `Unknown command "${args.command}". Commands: ls, get, snapshot, diff.` : 'Give a command: ls, get, snapshot or diff. See imds --help.');
+  }
+}
+
+/** Runs the CLI; resolves to the exit status. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let source: MetadataSource | undefined;
+  try {
+    const args = parseArgs(argv);
+    if (args.flags.has('help') || args.command === 'help') {
+      io.stdout(USAGE + '\n');
+      return 0;
+    }
+    const context: CliContext = { env: io.env, log: io.stderr };
+    const lazySource = () => (source ??= createSourceFromArgs(args, context));
+    return await run(args, io, lazySource);
+  } catch (error) {
+    io.stderr(`imds: ${errorLine(error)}`);
+    return 2;
+  } finally {
+    await source?.dispose?.();
+  }
+}
+
+/** One line a person can act on. */
+export function errorLine(error: unknown): string {
+  if (isImdsError(error)) return error.toLine();
+  if (error instanceof UsageError || error instanceof EndpointConfigError || error instanceof SnapshotFormatError) return error.message;
+  if (error instanceof RangeError) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), {
+    stdout: (data) => process.stdout.write(data),
+    stderr: (line) => process.stderr.write(line + '\n'),
+    env: process.env,
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      process.stderr.write(`imds: ${errorLine(error)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}
