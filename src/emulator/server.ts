@@ -88,6 +88,18 @@ const versionsRoute: Route = (() => {
   return { kind: 'dir', body, headers: ['Content-Type', 'text/plain', 'Content-Length', String(body.length), 'Server', 'EC2ws'] };
 })();
 
+/**
+ * First value of a header, by scanning rawHeaders: cheaper than `req.headers`, which builds an
+ * object of every header on first access. `lowerName` must be lower case.
+ */
+function rawHeader(raw: string[], lowerName: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return raw[i + 1];
+  }
+  return undefined;
+}
+
 function toBuffer(value: Buffer | string): Buffer {
   return Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8');
 }
@@ -354,9 +366,9 @@ class ImdsEmulator implements Emulator {
     if (method === 'PUT') return this.putToken(req, res, url);
     if (method !== 'GET' && method !== 'HEAD') return this.fail(res, 405);
 
-    const token = req.headers[TOKEN_HEADER];
+    const token = rawHeader(req.rawHeaders, TOKEN_HEADER);
     if (token !== undefined) {
-      if (typeof token !== 'string' || !this.tokens.isValid(token)) return this.fail(res, 401);
+      if (!this.tokens.isValid(token)) return this.fail(res, 401);
     } else if (this.imdsv2 === 'required') {
       return this.fail(res, 401);
     }
