@@ -21,27 +21,45 @@ interface V2Flavour {
   failureHint: string;
 }
 
-function v2Script(path: string, options: SnippetOptions, defaultEndpoint: string, flavour: V2Flavour): string {
-  const o = resolveOptions(options, defaultEndpoint);
-  const paths = [path, ...(options.extraPaths ?? [])].map(imdsRequestPath);
+/** The token half of every v2 script: endpoint, PUT with TTL, and the checks. */
+function tokenLines(o: ResolvedOptions, failureHint: string): string[] {
   const curl = curlBase(o);
-  const lines = [
-    ...flavour.header,
+  return [
     `IMDS_ENDPOINT=${bashSingleQuote(o.endpoint)}`,
     `if ! IMDS_TOKEN="$(${curl} -X PUT \\`,
     `    -H ${bashSingleQuote(`${TTL_HEADER}: ${o.tokenTtlSeconds}`)} "$IMDS_ENDPOINT/latest/api/token")" \\`,
     `    || [ -z "$IMDS_TOKEN" ]; then`,
-    `  echo ${bashSingleQuote(`IMDSv2 token request failed: ${flavour.failureHint}`)} >&2`,
+    `  echo ${bashSingleQuote(`IMDSv2 token request failed: ${failureHint}`)} >&2`,
     '  exit 1',
     'fi',
     `# One token serves every read until its TTL (${o.tokenTtlSeconds} s) ends: reuse "$IMDS_TOKEN", no PUT per read.`,
   ];
+}
+
+const DEFAULT_FAILURE_HINT = 'IMDS disabled (403), not on EC2, or the hop limit is too low for a container';
+
+function v2Script(path: string, options: SnippetOptions, defaultEndpoint: string, flavour: V2Flavour): string {
+  const o = resolveOptions(options, defaultEndpoint);
+  const paths = [path, ...(options.extraPaths ?? [])].map(imdsRequestPath);
+  const curl = curlBase(o);
+  const lines = [...flavour.header, ...tokenLines(o, flavour.failureHint)];
   for (const requestPath of paths) {
     lines.push(`${curl} -H "${TOKEN_HEADER}: $IMDS_TOKEN" \\`, `  "$IMDS_ENDPOINT"${bashSingleQuote(requestPath)} || exit 1`);
     // Several values in a row: end each with a newline so they do not run together.
     if (paths.length > 1) lines.push('echo');
   }
   return lines.join('\n') + '\n';
+}
+
+/** Only the IMDSv2 token request, into IMDS_TOKEN, for scripts that then make their own reads. */
+export function bashImdsV2Token(options: SnippetOptions = {}): string {
+  const o = resolveOptions(options, IMDS_IPV4_ENDPOINT);
+  return [
+    '# IMDSv2 session token into IMDS_TOKEN (bash + curl). -f: an HTTP error fails the request',
+    '# instead of storing the error page as the token. Then read with:',
+    `#   ${curlBase(o)} -H "${TOKEN_HEADER}: $IMDS_TOKEN" "$IMDS_ENDPOINT/latest/meta-data/instance-id"`,
+    ...tokenLines(o, DEFAULT_FAILURE_HINT),
+  ].join('\n') + '\n';
 }
 
 /** IMDSv2 read of `path` (and `extraPaths`) with one token, over IPv4. */
@@ -51,7 +69,7 @@ export function bashImdsV2(path: string, options: SnippetOptions = {}): string {
       `# IMDSv2 (session token): read ${imdsRequestPath(path)} with bash + curl.`,
       '# -f: an HTTP error fails the command instead of storing the error page as the token or value.',
     ],
-    failureHint: 'IMDS disabled (403), not on EC2, or the hop limit is too low for a container',
+    failureHint: DEFAULT_FAILURE_HINT,
   });
 }
 

@@ -7,3 +7,4 @@ export * from './powershell';
 export * from './python';
 export * from './node';
 export * from './restrictions';
+export * from './staticSnippets';

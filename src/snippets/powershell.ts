@@ -4,31 +4,48 @@
 // Every path and value is a single-quoted string: PowerShell expands nothing inside those.
 
 import { powershellSingleQuote } from './quote';
-import { IMDS_IPV4_ENDPOINT, IMDS_IPV6_ENDPOINT, imdsRequestPath, resolveOptions, type SnippetOptions } from './options';
+import { IMDS_IPV4_ENDPOINT, IMDS_IPV6_ENDPOINT, imdsRequestPath, resolveOptions, type ResolvedOptions, type SnippetOptions } from './options';
 
-function v2Script(path: string, options: SnippetOptions, defaultEndpoint: string, header: string[]): string {
-  const o = resolveOptions(options, defaultEndpoint);
-  const timeout = Math.ceil(o.requestTimeoutSeconds);
-  const paths = [path, ...(options.extraPaths ?? [])].map(imdsRequestPath);
-  const lines = [
-    ...header,
+/** The token half of every v2 script: endpoint, PUT with TTL, and a clear error. */
+function tokenLines(o: ResolvedOptions): string[] {
+  return [
     `$imdsEndpoint = ${powershellSingleQuote(o.endpoint)}`,
     'try {',
     `    $imdsToken = Invoke-RestMethod -Method Put -Uri ($imdsEndpoint + '/latest/api/token') \``,
     `        -Headers @{ 'X-aws-ec2-metadata-token-ttl-seconds' = '${o.tokenTtlSeconds}' } \``,
-    `        -TimeoutSec ${timeout} -UseBasicParsing -ErrorAction Stop`,
+    `        -TimeoutSec ${timeoutOf(o)} -UseBasicParsing -ErrorAction Stop`,
     '} catch {',
     "    throw ('IMDSv2 token request failed (IMDS disabled, not on EC2, or hop limit too low for a container): ' + $_)",
     '}',
     `# One token serves every read until its TTL (${o.tokenTtlSeconds} s) ends: reuse $imdsToken.`,
   ];
+}
+
+function timeoutOf(o: ResolvedOptions): number {
+  return Math.ceil(o.requestTimeoutSeconds);
+}
+
+function v2Script(path: string, options: SnippetOptions, defaultEndpoint: string, header: string[]): string {
+  const o = resolveOptions(options, defaultEndpoint);
+  const paths = [path, ...(options.extraPaths ?? [])].map(imdsRequestPath);
+  const lines = [...header, ...tokenLines(o)];
   for (const requestPath of paths) {
     lines.push(
       `Invoke-RestMethod -Uri ($imdsEndpoint + ${powershellSingleQuote(requestPath)}) \``,
-      `    -Headers @{ 'X-aws-ec2-metadata-token' = $imdsToken } -TimeoutSec ${timeout} -UseBasicParsing -ErrorAction Stop`,
+      `    -Headers @{ 'X-aws-ec2-metadata-token' = $imdsToken } -TimeoutSec ${timeoutOf(o)} -UseBasicParsing -ErrorAction Stop`,
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/** Only the IMDSv2 token request, into $imdsToken, for scripts that then make their own reads. */
+export function powershellImdsV2Token(options: SnippetOptions = {}): string {
+  const o = resolveOptions(options, IMDS_IPV4_ENDPOINT);
+  return [
+    '# IMDSv2 session token into $imdsToken (Windows PowerShell 5.1 or PowerShell 7). Then read with:',
+    `#   Invoke-RestMethod -Uri ($imdsEndpoint + '/latest/meta-data/instance-id') -Headers @{ 'X-aws-ec2-metadata-token' = $imdsToken } -TimeoutSec ${timeoutOf(o)} -UseBasicParsing`,
+    ...tokenLines(o),
+  ].join('\n') + '\n';
 }
 
 /** IMDSv2 read of `path` (and `extraPaths`) with one token, over IPv4. */
@@ -54,6 +71,6 @@ export function powershellImdsV1(path: string, options: SnippetOptions = {}): st
     `# IMDSv1 (LEGACY, no token): read ${requestPath}.`,
     '# Works only while the instance allows IMDSv1 (HttpTokens=optional); instances that require IMDSv2',
     '# answer 401. Prefer the IMDSv2 snippet.',
-    `Invoke-RestMethod -Uri ${powershellSingleQuote(o.endpoint + requestPath)} -TimeoutSec ${Math.ceil(o.requestTimeoutSeconds)} -UseBasicParsing -ErrorAction Stop`,
+    `Invoke-RestMethod -Uri ${powershellSingleQuote(o.endpoint + requestPath)} -TimeoutSec ${timeoutOf(o)} -UseBasicParsing -ErrorAction Stop`,
   ].join('\n') + '\n';
 }
