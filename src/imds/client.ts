@@ -3,7 +3,7 @@
 // connect timeouts so a laptop learns fast it is not on EC2, retries with backoff and jitter on
 // 503/429/reset, bounded concurrency, a response size cap, and a concurrent whole-tree crawl.
 
-import { Pool } from 'undici';
+import { Pool, buildConnector, errors as undiciErrors } from 'undici';
 import {
   ImdsError,
   errorForStatus,
@@ -129,6 +129,52 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * undici times connects on a coarse clock (about half a second of slack); a laptop off EC2 should
+ * learn within the connect timeout it asked for, so the connect gets its own precise timer.
+ */
+function preciseConnector(timeoutMs: number): buildConnector.connector {
+  const connect = buildConnector({ timeout: 0 });
+  return (options, callback) => {
+    let settled = false;
+    let socket: { destroy(): void } | undefined;
+    const timer = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      socket?.destroy();
+      callback(new undiciErrors.ConnectTimeoutError(`Connect timeout after ${timeoutMs} ms`), null);
+    }, timeoutMs);
+    const returned = connect(options, (...args) => {
+      if (settled) {
+        if (args[1]) args[1].destroy();
+        return;
+      }
+      settled = true;
+      clearTimeout(timer);
+      callback(...args);
+    }) as unknown;
+    if (returned && typeof (returned as { destroy?: unknown }).destroy === 'function') socket = returned as { destroy(): void };
+  };
+}
+
+/**
+ * Delay before retry number `attempt` (1 = first retry): exponential, capped, with "equal jitter"
+ * (half fixed, half random) so retries spread out but never collapse to zero. A Retry-After
+ * (seconds) raises the delay, up to the cap.
+ */
+export function backoffDelayMs(
+  attempt: number,
+  limits: { baseMs: number; maxMs: number },
+  retryAfter?: string | string[],
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(limits.maxMs, limits.baseMs * 2 ** (attempt - 1));
+  const jittered = ceiling / 2 + random() * (ceiling / 2);
+  const hinted = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+  if (Number.isFinite(hinted) && hinted > 0) return Math.min(limits.maxMs, Math.max(jittered, hinted * 1000));
+  return jittered;
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -185,7 +231,7 @@ export class ImdsClient {
     this.semaphore = new Semaphore(concurrency);
     this.pool = new Pool(this.endpoint.origin, {
       connections: concurrency,
-      connect: { timeout: this.connectTimeoutMs },
+      connect: preciseConnector(this.connectTimeoutMs),
       headersTimeout: this.requestTimeoutMs,
       bodyTimeout: this.requestTimeoutMs,
       keepAliveTimeout: 4000,
@@ -429,13 +475,8 @@ export class ImdsClient {
     }
   }
 
-  /** Exponential backoff with jitter; honours Retry-After (seconds) up to the maximum delay. */
   private backoffMs(attempt: number, retryAfter: string | string[] | undefined): number {
-    const ceiling = Math.min(this.retryMaxDelayMs, this.retryBaseDelayMs * 2 ** (attempt - 1));
-    const jittered = ceiling / 2 + Math.random() * (ceiling / 2);
-    const hinted = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
-    if (Number.isFinite(hinted) && hinted > 0) return Math.min(this.retryMaxDelayMs, Math.max(jittered, hinted * 1000));
-    return jittered;
+    return backoffDelayMs(attempt, { baseMs: this.retryBaseDelayMs, maxMs: this.retryMaxDelayMs }, retryAfter);
   }
 
   /** One HTTP exchange; transport failures become ImdsError (Timeout, Unreachable, TooLarge) or ResetError. */
