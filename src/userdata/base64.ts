@@ -15,6 +15,8 @@ export type Base64Detection =
 const MIN_BASE64_CHARS = 12;
 /** Below this, an invalid-looking token is just a word, not damaged base64. */
 const MIN_DAMAGED_CHARS = 16;
+/** Decoded text shorter than this must contain whitespace to count as text. */
+const SHORT_DECODED_BYTES = 48;
 
 const STANDARD = /^[A-Za-z0-9+/]*$/;
 const URL_SAFE = /^[A-Za-z0-9_-]*$/;
@@ -75,15 +77,19 @@ export function detectBase64(bytes: Buffer, maxDecodedBytes: number): Base64Dete
   return { kind: 'valid', bytes: decoded, alphabet, padded: padding.length > 0 || body.length % 4 === 0 };
 }
 
-/** Decoded bytes mean something when they are readable text or a format cloud-init unpacks. */
+/**
+ * Decoded bytes mean something when they are a format cloud-init unpacks (gzip) or clean text:
+ * valid UTF-8 (or UTF-16, as PowerShell encodes), with hardly any control characters. Short
+ * results must be plain ASCII with a space or line break, like a line of a script: a random
+ * 12-letter token decodes to nine printable characters now and then, rarely to words.
+ */
 export function isMeaningful(decoded: Buffer): boolean {
   if (decoded.length === 0) return false;
   if (isGzipMagic(decoded)) return true;
   const text = decodeText(decoded);
-  if (!text) return false;
-  // Short outputs must be clean: random tokens decode to a few stray characters now and then.
-  const strict = decoded.length < 24 ? 0 : 0.01;
-  return isMostlyPrintable(text.text, strict);
+  if (!text || text.charset === 'latin1') return false;
+  if (decoded.length < SHORT_DECODED_BYTES) return /^[\x20-\x7e\t\r\n]*[ \n][\x20-\x7e\t\r\n]*$/.test(text.text);
+  return isMostlyPrintable(text.text, 0.01);
 }
 
 /** Decodes MIME `Content-Transfer-Encoding: base64` bodies leniently (whitespace anywhere). */

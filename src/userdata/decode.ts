@@ -135,7 +135,7 @@ function spend(context: Context, bytes: number): void {
 /** The whole remaining payload (not MIME): Windows blocks, a classified text, or binary. */
 function leafParts(bytes: Buffer, context: Context): { parts: UserDataPart[]; windows?: WindowsUserDataSettings } {
   const decoded = decodeText(bytes);
-  if (!decoded) return { parts: [binaryPart(bytes, 'application/octet-stream', [], context)] };
+  if (!decoded) return { parts: [binaryPart(bytes, 'application/octet-stream', [], context, '')] };
   if (decoded.charset === 'utf-16le' || decoded.charset === 'utf-16be') {
     context.warnings.push(
       `The text is ${decoded.charset.toUpperCase()} (typical of Notepad or PowerShell redirection). cloud-init ` +
@@ -193,7 +193,7 @@ function partFromEntity(entity: MimeEntity, index: number, total: number, contex
   }
 
   const decoded = decodeText(bytes, entity.params.charset);
-  if (!decoded) return withFilename(binaryPart(bytes, contentType, encodings, context), entity.filename);
+  if (!decoded) return withFilename(binaryPart(bytes, contentType, encodings, context, total > 1 ? label : ''), entity.filename);
   const classification = classifyPart(contentType, decoded.text);
   const prefix = total > 1 ? `${label}: ` : '';
   context.warnings.push(...lintText(decoded.text, classification).map((warning) => prefix + warning));
@@ -219,10 +219,15 @@ function textPart(text: string, bytes: Buffer, classification: Classification, e
   };
 }
 
-function binaryPart(bytes: Buffer, contentType: string, encodings: string[], context: Context): UserDataPart {
+function binaryPart(bytes: Buffer, contentType: string, encodings: string[], context: Context, label?: string): UserDataPart {
   const sniffed = sniffBinary(bytes);
-  if (sniffed.compressed) {
-    context.warnings.push(`The data is ${sniffed.label}: cloud-init only decompresses gzip, so it cannot use this.`);
+  if (label !== undefined) {
+    const where = label ? `${label}: ` : '';
+    context.warnings.push(
+      sniffed.compressed
+        ? `${where}The data is ${sniffed.label}: cloud-init only decompresses gzip, so it cannot use this.`
+        : `${where}The data is ${sniffed.label}, not text or gzip: cloud-init has no handler for it and skips it.`,
+    );
   }
   return {
     contentType,

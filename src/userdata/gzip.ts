@@ -8,9 +8,9 @@ export type GunzipResult =
   | { ok: true; bytes: Buffer; warnings: string[] }
   | { ok: false; error: string };
 
-/** Gzip members start with 1f 8b. */
+/** Gzip members start with 1f 8b, then 08 (deflate, the only method) and flags with the top 3 bits clear. */
 export function isGzipMagic(bytes: Buffer): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+  return bytes.length >= 4 && bytes[0] === 0x1f && bytes[1] === 0x8b && bytes[2] === 0x08 && (bytes[3] & 0xe0) === 0;
 }
 
 export function gunzipCapped(bytes: Buffer, maxOutputBytes: number): GunzipResult {
