@@ -1,8 +1,9 @@
 // Every generated bash, Python and Node snippet is executed against the emulator (IMDSv2 required
-// for the v2 snippets) and must print exactly the value the emulator serves for the same path.
+// for the v2 snippets) and must print exactly the bytes our ImdsClient reads for the same path.
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { startEmulator, type Emulator } from '../../../src/emulator/server';
+import { ImdsClient } from '../../../src/imds/client';
 import { snippetKinds, type SnippetKind } from '../../../src/snippets';
 import { closedLoopbackPort, interpreterFor, runSnippet, snippetEnv, unavailableReason } from './runSnippet';
 
@@ -11,14 +12,20 @@ const PATHS = [
   'meta-data/placement/availability-zone', // relative: taken under /latest/
   '/latest/dynamic/instance-identity/document', // multi-line JSON
   '/latest/user-data', // ends with a newline, which must survive
+  '/latest/meta-data/', // a listing
+  '/latest/meta-data/iam/security-credentials/', // a listing with one role name
 ];
 
 const runnableKinds = snippetKinds.filter((kind) => kind.protocol !== 'rules' && interpreterFor(kind.languageId));
 
-function expectedValue(emulator: Emulator, path: string): Buffer {
-  const value = emulator.getValue(path);
-  assert.ok(value, `the emulator serves ${path}`);
-  return value;
+/** The body the project's own client reads for `path` (v2 only, environment ignored). */
+async function clientValue(emulator: Emulator, path: string): Promise<Buffer> {
+  const client = new ImdsClient({ endpoint: emulator.url, versionPolicy: emulator.imdsv2 === 'required' ? 'v2-only' : 'auto', env: {} });
+  try {
+    return (await client.get(path)).body;
+  } finally {
+    await client.close();
+  }
 }
 
 describe('generated snippets print the emulator value', () => {
@@ -59,7 +66,7 @@ describe('generated snippets print the emulator value', () => {
           if (kind.id.endsWith('-ipv6') && emulator.host !== '::1') t.diagnostic('no IPv6 loopback here: ran over IPv4');
           const result = await runSnippet(interpreter, kind.generate(path, { endpoint: emulator.url }), env);
           assert.equal(result.status, 0, `exit status 0; stderr: ${result.stderr}`);
-          assert.deepEqual(result.stdout, expectedValue(emulator, path));
+          assert.deepEqual(result.stdout, await clientValue(emulator, path));
         });
       }
     });
@@ -82,10 +89,10 @@ describe('generated snippets print the emulator value', () => {
       const source = kind.generate(paths[0], { endpoint: emulator.url, extraPaths: paths.slice(1) });
       const result = await runSnippet(interpreter, source, env);
       assert.equal(result.status, 0, result.stderr);
-      const expected = Buffer.concat(paths.flatMap((p) => [expectedValue(emulator, p), Buffer.from('\n')]));
-      assert.deepEqual(result.stdout, expected);
       assert.equal(emulator.stats.tokenPuts, 1, 'exactly one token PUT');
       assert.equal(emulator.stats.requests, 1 + paths.length);
+      const values = await Promise.all(paths.map((p) => clientValue(emulator, p)));
+      assert.deepEqual(result.stdout, Buffer.concat(values.flatMap((value) => [value, Buffer.from('\n')])));
     });
   }
 
@@ -141,7 +148,7 @@ describe('the v2 snippets fail when the token PUT fails, and print no error page
     try {
       const good = await runSnippet('bash', 'set -euo pipefail\n' + kind.generate('/latest/meta-data/instance-id', { endpoint: ok.url }), env);
       assert.equal(good.status, 0, good.stderr);
-      assert.deepEqual(good.stdout, ok.getValue('/latest/meta-data/instance-id'));
+      assert.deepEqual(good.stdout, await clientValue(ok, '/latest/meta-data/instance-id'));
       const bad = await runSnippet('bash', 'set -euo pipefail\n' + kind.generate('/latest/meta-data/instance-id', { endpoint: disabled.url }), env);
       assert.notEqual(bad.status, 0);
       assert.equal(bad.stdout.length, 0);
@@ -176,6 +183,6 @@ describe('bash-imdsv2-container and the hop limit', () => {
     const kind = snippetKinds.find((k) => k.id === 'bash-imdsv2-container')!;
     const result = await runSnippet('bash', kind.generate('/latest/meta-data/instance-id', { endpoint: emulator.url }), env);
     assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(result.stdout, emulator.getValue('/latest/meta-data/instance-id'));
+    assert.deepEqual(result.stdout, await clientValue(emulator, '/latest/meta-data/instance-id'));
   });
 });
