@@ -62,6 +62,10 @@ export function normalizeEndpoint(endpoint: string): string {
   if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
     throw new RangeError(`endpoint must be scheme://host[:port] only, got ${JSON.stringify(endpoint)}`);
   }
+  // Host names, IPv4 and bracketed IPv6 only: WHATWG URLs accept hosts like `h'$(id)`.
+  if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d+)?$/.test(url.host)) {
+    throw new RangeError(`endpoint host must be a host name or an IP address, got ${JSON.stringify(url.host)}`);
+  }
   return `${url.protocol}//${url.host}`;
 }
 
