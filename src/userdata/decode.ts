@@ -25,6 +25,10 @@ const BASE64_WARNING =
   'not decode again, so on an instance cloud-init sees this text, not your script: it was encoded twice. ' +
   'Pass the plain file and let the tool or SDK encode it.';
 
+const DOUBLE_GZIP_WARNING =
+  'The data is gzip-compressed more than once. cloud-init decompresses only once, so it sees gzip data ' +
+  'and ignores it. Compress once.';
+
 const UTF8_BOM_WARNING =
   'The data starts with a UTF-8 byte order mark. cloud-init does not skip it, so it does not see ' +
   '"#!" or "#cloud-config" first and ignores the user-data. Save the file as UTF-8 without BOM.';
@@ -70,6 +74,7 @@ export function decodeUserData(bytes: Buffer, limits: Partial<DecodeLimits> = {}
       }
       context.warnings.push(...result.warnings);
       spend(context, result.bytes.length);
+      if (layers.includes('gzip') && !layers.includes('base64')) context.warnings.push(DOUBLE_GZIP_WARNING);
       layers.push('gzip');
       current = result.bytes;
       continue;

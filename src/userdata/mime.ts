@@ -86,7 +86,7 @@ function parseEntity(
     if (!boundary) {
       return `Malformed MIME: ${where} is ${type} but its Content-Type has no boundary parameter; showing the raw bytes.`;
     }
-    const split = splitMultipart(text, block.bodyStart, end, boundary);
+    const split = splitMultipart(text, block.bodyStart, end, boundary, options.maxParts + 1);
     if (!split.seen) {
       return `Malformed MIME: the boundary "${boundary}" declared by ${where} never appears in its body; showing the raw bytes.`;
     }
@@ -207,6 +207,7 @@ function splitMultipart(
   start: number,
   end: number,
   boundary: string,
+  maxRanges: number,
 ): { ranges: Array<[number, number]>; closed: boolean; seen: boolean } {
   const delimiter = `--${boundary}`;
   const ranges: Array<[number, number]> = [];
@@ -224,6 +225,8 @@ function splitMultipart(
     if (after < end && text[after] !== '\r' && text[after] !== '\n') continue;
     if (partStart !== -1) ranges.push([partStart, lineBreakBefore(text, found, partStart)]);
     if (closing) return { ranges, closed: true, seen: true };
+    // Enough parts to show (and to tell there are more): stop rather than index thousands.
+    if (ranges.length >= maxRanges) return { ranges, closed: true, seen: true };
     if (text[after] === '\r') after++;
     partStart = after < end ? after + 1 : end;
   }

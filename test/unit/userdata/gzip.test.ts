@@ -74,3 +74,13 @@ describe('capped gunzip', () => {
     assert.ok(decoded.warnings.some((warning) => /bzip2 data: cloud-init only decompresses gzip/.test(warning)));
   });
 });
+
+describe('gzip layers', () => {
+  it('gzip applied twice is decoded, with a warning that cloud-init decompresses only once', () => {
+    const twice = zlib.gzipSync(zlib.gzipSync(SCRIPT));
+    const decoded = decodeUserData(twice);
+    assert.deepEqual(decoded.layers, ['gzip', 'gzip']);
+    assert.equal(decoded.parts[0].text, SCRIPT.toString());
+    assert.ok(decoded.warnings.some((warning) => /decompresses only once/.test(warning)));
+  });
+});
