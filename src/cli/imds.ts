@@ -11,6 +11,7 @@ import { isDirectoryPath, normalizePath } from '../imds/paths';
 import { maskSecretsDetailed } from '../imds/secrets';
 import { SnapshotFormatError, diffSnapshots, isEmptyDiff, loadSnapshot, maskSnapshot, serializeSnapshot } from '../imds/snapshot';
 import type { MetadataSource, Snapshot, SnapshotEntry } from '../imds/types';
+import { DOCTOR_USAGE, doctorCommand } from '../doctor/cli';
 
 export const USAGE = `Usage: imds [options] <command>
 
@@ -22,6 +23,7 @@ Commands:
       --out FILE         also save the JSON snapshot to FILE
   diff A B               compare two snapshot files; "-" takes a snapshot now
                          (exit 0: same, 1: different)
+${DOCTOR_USAGE}
 
 Options:
   --endpoint URL         IMDS endpoint (default: $AWS_EC2_METADATA_SERVICE_ENDPOINT or http://169.254.169.254)
@@ -36,7 +38,7 @@ Options:
 PATH may be absolute (/latest/meta-data/ami-id) or start at a category (meta-data/ami-id).
 Options a source adds take --name=value (or --name value).`;
 
-const COMMANDS = new Set(['ls', 'get', 'snapshot', 'diff', 'help']);
+const COMMANDS = new Set(['ls', 'get', 'snapshot', 'diff', 'doctor', 'help']);
 const BOOLEAN_OPTIONS = new Set(['ipv6', 'v1', 'v2-only', 'json', 'show-secrets', 'verbose', 'help']);
 const VALUE_OPTIONS = new Set(['endpoint', 'timeout', 'root', 'out']);
 
@@ -226,8 +228,10 @@ async function run(args: ParsedArgs, io: CliIo, lazySource: () => MetadataSource
       else io.stdout(isEmptyDiff(diff) ? 'no differences\n' : lines.join('\n') + '\n');
       return isEmptyDiff(diff) ? 0 : 1;
     }
+    case 'doctor':
+      return doctorCommand(args, io, lazySource);
     default:
-      throw new UsageError(args.command ? `Unknown command "${args.command}". Commands: ls, get, snapshot, diff.` : 'Give a command: ls, get, snapshot or diff. See imds --help.');
+      throw new UsageError(args.command ? `Unknown command "${args.command}". Commands: ls, get, snapshot, diff, doctor.` : 'Give a command: ls, get, snapshot, diff or doctor. See imds --help.');
   }
 }
 

@@ -1,0 +1,182 @@
+// Raw HTTP probes: the doctor needs what a client hides (a tokenless GET answered 401, a PUT that
+// never gets an answer, the time to the first byte), so it speaks HTTP itself through undici.
+// Every exchange is logged without its body; the body goes back to the caller only.
+
+import { Client } from 'undici';
+import type { Exchange, ProbeOutcome } from './types';
+
+export const TOKEN_PATH = '/latest/api/token';
+export const TOKEN_HEADER = 'x-aws-ec2-metadata-token';
+export const TOKEN_TTL_HEADER = 'x-aws-ec2-metadata-token-ttl-seconds';
+/** Largest body read: IMDS values are small (user data at most 16 KB). */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface ProbeRequest {
+  method: 'GET' | 'PUT';
+  path: string;
+  /** IMDSv2 token to send (GET) — it is never logged. */
+  token?: string;
+  /** Token TTL to ask for (PUT). */
+  ttlSeconds?: number;
+  /** Time for the answer's headers to arrive. */
+  timeoutMs: number;
+}
+
+export interface ProbeResult {
+  exchange: Exchange;
+  /** Body of the answer (never logged; may be a token or credentials). */
+  body?: Buffer;
+}
+
+export interface ProbeOptions {
+  connectTimeoutMs: number;
+  /** Called with every exchange, for the report's exchange log. */
+  record?: (exchange: Exchange) => void;
+  /** Called when a retried request stayed throttled on every attempt. */
+  onGiveUp?: (exchange: Exchange) => void;
+}
+
+function errorCodeOf(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'UND_ERR') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function outcomeOf(code: string | undefined): ProbeOutcome {
+  switch (code) {
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return 'timeout';
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return 'connect-timeout';
+    case 'ECONNREFUSED':
+      return 'refused';
+    case 'ENETUNREACH':
+    case 'EHOSTUNREACH':
+    case 'EADDRNOTAVAIL':
+    case 'EAFNOSUPPORT':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EACCES':
+    case 'EPERM':
+      return 'unreachable';
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+      return 'reset';
+    default:
+      return 'error';
+  }
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/**
+ * One request on a fresh connection (so the first-byte time includes connecting, as a program
+ * starting up would see it). Never throws: transport failures come back as an outcome.
+ */
+export async function probe(origin: string, request: ProbeRequest, options: ProbeOptions): Promise<ProbeResult> {
+  const headers: Record<string, string> = { 'user-agent': 'ec2-metadata-explorer-doctor', accept: '*/*' };
+  if (request.token !== undefined) headers[TOKEN_HEADER] = request.token;
+  if (request.method === 'PUT') headers[TOKEN_TTL_HEADER] = String(request.ttlSeconds ?? 60);
+  const client = new Client(origin, {
+    connect: { timeout: options.connectTimeoutMs },
+    headersTimeout: request.timeoutMs,
+    bodyTimeout: request.timeoutMs,
+    keepAliveTimeout: 1000,
+  });
+  const started = performance.now();
+  const exchange: Exchange = {
+    method: request.method,
+    origin,
+    path: request.path,
+    withToken: request.token !== undefined,
+    status: 0,
+    outcome: 'error',
+    totalMs: 0,
+  };
+  let body: Buffer | undefined;
+  try {
+    const response = await client.request({ method: request.method, path: request.path, headers });
+    exchange.firstByteMs = round(performance.now() - started);
+    exchange.status = response.statusCode;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_BODY_BYTES) {
+        response.body.destroy();
+        break;
+      }
+      chunks.push(chunk as Buffer);
+    }
+    body = Buffer.concat(chunks);
+    exchange.bytes = size;
+    exchange.outcome = 'answered';
+  } catch (error) {
+    const code = errorCodeOf(error);
+    // Headers that came before the body failed still count as an answer.
+    exchange.outcome = exchange.status !== 0 ? 'answered' : outcomeOf(code);
+    if (code) exchange.errorCode = code;
+    else if (error instanceof Error) exchange.errorCode = error.message.slice(0, 80);
+  } finally {
+    exchange.totalMs = round(performance.now() - started);
+    client.destroy().catch(() => undefined);
+  }
+  options.record?.(exchange);
+  return { exchange, body };
+}
+
+export function isThrottleStatus(status: number): boolean {
+  return status === 429 || status === 503;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A probe that retries throttled answers (429/503) with exponential backoff, as well-behaved
+ * clients do; every attempt is logged, so the throttling check still sees them.
+ */
+export async function probeWithRetry(
+  origin: string,
+  request: ProbeRequest,
+  options: ProbeOptions & { retries: number; retryBaseMs: number },
+): Promise<ProbeResult & { attempts: number; throttled: number }> {
+  let throttled = 0;
+  for (let attempt = 1; ; attempt++) {
+    const result = await probe(origin, request, options);
+    if (!isThrottleStatus(result.exchange.status)) return { ...result, attempts: attempt, throttled };
+    throttled++;
+    if (attempt > options.retries) {
+      options.onGiveUp?.(result.exchange);
+      return { ...result, attempts: attempt, throttled };
+    }
+    const ceiling = options.retryBaseMs * 2 ** (attempt - 1);
+    await sleep(ceiling / 2 + Math.random() * (ceiling / 2));
+  }
+}
+
+/** `GET /latest/meta-data/ (no token) → 200, first byte 1.9 ms, 2.1 ms in all`, for evidence lines. */
+export function describeExchange(exchange: Exchange, options: { origin?: boolean } = {}): string {
+  const where = options.origin ? `${exchange.origin}${exchange.path}` : exchange.path;
+  const token = exchange.method === 'GET' ? (exchange.withToken ? ' (with token)' : ' (no token)') : '';
+  const head = `${exchange.method} ${where}${token}`;
+  if (exchange.outcome === 'answered') {
+    const first = exchange.firstByteMs !== undefined ? `, first byte ${exchange.firstByteMs} ms` : '';
+    return `${head} → ${exchange.status}${first}, ${exchange.totalMs} ms in all`;
+  }
+  const why: Record<Exclude<ProbeOutcome, 'answered'>, string> = {
+    timeout: 'connected, but no answer',
+    'connect-timeout': 'no connection',
+    refused: 'connection refused',
+    unreachable: 'network unreachable',
+    reset: 'connection reset',
+    error: 'failed',
+  };
+  const code = exchange.errorCode ? ` (${exchange.errorCode})` : '';
+  return `${head} → ${why[exchange.outcome]} after ${exchange.totalMs} ms${code}`;
+}
