@@ -1,26 +1,112 @@
 // The composition root: activate() wires sources, views and commands. Nothing else does.
+// Heavy modules (the SSM client, AWS credential providers) are never imported here: they load
+// through dynamic imports when a person first uses them (scripts/build.mjs makes those lazy bundles).
 import * as vscode from 'vscode';
-import { MetadataTreeProvider } from './ui/metadataTreeProvider';
+import type { Emulator } from './emulator/server';
+import { AutoRefresh } from './ui/autoRefresh';
+import { BuiltinSources } from './ui/builtinSources';
+import { registerExplorerCommands } from './ui/explorerCommands';
+import { IMDS_SCHEME, ImdsDocumentProvider } from './ui/imdsDocuments';
+import { METADATA_VIEW_ID, MetadataTreeProvider } from './ui/metadataTreeProvider';
+import { RequestLog } from './ui/requestLog';
+import { SecretReveals } from './ui/secretReveals';
+import type { ExplorerServices } from './ui/services';
+import { affectsConnection, readSettings, SETTINGS_SECTION } from './ui/settings';
+import { SourceRegistry } from './ui/sourceRegistry';
+import { SourceStatusBar } from './ui/statusBar';
+import type { MetadataNode } from './ui/treeNodes';
 
 export interface ExtensionApi {
-  /** For tests and other extensions: the tree behind the view. */
+  /** The tree behind the view. */
   readonly tree: MetadataTreeProvider;
+  readonly view: vscode.TreeView<MetadataNode>;
+  /** The tree's sources: `addSource`, `active`, `select`. */
+  readonly sources: SourceRegistry;
+  /** The in-process emulator behind "Built-in emulator": tests change its data through it. */
+  readonly emulator: Emulator | undefined;
+  readonly documents: ImdsDocumentProvider;
+  readonly statusBar: SourceStatusBar;
+  readonly autoRefresh: AutoRefresh;
+  /** Everything register* functions receive. */
+  readonly services: ExplorerServices;
+  /** The log's last lines, as written (redacted). */
+  logLines(): readonly string[];
+  /** How long activate() took, in ms (the activation benchmark reads it). */
+  readonly activationMs: number;
 }
 
-export function activate(context: vscode.ExtensionContext): ExtensionApi {
-  const log = vscode.window.createOutputChannel(vscode.l10n.t('EC2 Instance Metadata'), { log: true });
-  const tree = new MetadataTreeProvider();
-  const view = vscode.window.createTreeView('imdsExplorer.metadata', { treeDataProvider: tree, showCollapseAll: true });
+let builtinSources: BuiltinSources | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<ExtensionApi> {
+  const started = performance.now();
+  const log = new RequestLog(vscode.window.createOutputChannel(vscode.l10n.t('EC2 Instance Metadata'), { log: true }));
+  const registry = new SourceRegistry();
+  const reveals = new SecretReveals();
+  const tree = new MetadataTreeProvider(registry, reveals, log);
+  const view = vscode.window.createTreeView(METADATA_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
+  const documents = new ImdsDocumentProvider(registry, tree, reveals);
+  const builtins = new BuiltinSources(registry, log);
+  builtinSources = builtins;
+  const statusBar = new SourceStatusBar(registry, log);
+  const autoRefresh = new AutoRefresh(view, tree);
+  let settings = readSettings();
+  const services: ExplorerServices = { registry, tree, view, documents, reveals, log, emulator: () => builtins.emulator, settings: () => settings };
+
   context.subscriptions.push(
+    log.channel,
     log,
+    registry,
+    reveals,
     tree,
     view,
-    vscode.commands.registerCommand('imdsExplorer.refresh', () => tree.refresh()),
+    documents,
+    statusBar,
+    autoRefresh,
+    vscode.workspace.registerTextDocumentContentProvider(IMDS_SCHEME, documents),
+    ...registerExplorerCommands(services),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (!event.affectsConfiguration(SETTINGS_SECTION)) return;
+      settings = readSettings();
+      autoRefresh.setInterval(settings.autoRefreshSeconds);
+      if (affectsConnection(event)) {
+        log.info('Settings changed: reopening the built-in sources');
+        builtins.apply(settings).catch((error) => log.error(`Could not apply the settings: ${String(error)}`));
+      }
+    }),
   );
-  log.info('EC2 Instance Metadata Explorer activated');
-  return { tree };
+
+  // ── Other capabilities register here, each with the same services ──────────────────────────
+  // e.g. context.subscriptions.push(...registerEmulatorCommands(services));
+  // ───────────────────────────────────────────────────────────────────────────────────────────
+
+  autoRefresh.setInterval(settings.autoRefreshSeconds);
+  try {
+    await builtins.apply(settings);
+  } catch (error) {
+    log.error(`Could not open the built-in sources: ${String(error)}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('EC2 Instance Metadata: could not start the built-in emulator: {0}', String(error)));
+  }
+  const activationMs = performance.now() - started;
+  log.info(`EC2 Instance Metadata Explorer activated in ${activationMs.toFixed(0)} ms`);
+
+  return {
+    tree,
+    view,
+    sources: registry,
+    get emulator() {
+      return builtins.emulator;
+    },
+    documents,
+    statusBar,
+    autoRefresh,
+    services,
+    logLines: () => log.lines(),
+    activationMs,
+  };
 }
 
-export function deactivate(): void {
-  // Disposables registered in activate() are released by VS Code.
+export async function deactivate(): Promise<void> {
+  // The emulator's server must be closed; the other disposables are released by VS Code.
+  await builtinSources?.dispose();
+  builtinSources = undefined;
 }
