@@ -1,0 +1,60 @@
+// Activation cost of the shipped (minified) extension, measured where it happens: inside the real
+// VS Code extension host. A plain `require` of dist/extension.js cannot run outside VS Code (it
+// needs the `vscode` module), so this runs the integration suite's "activation cost" test, which
+// times activate(), a fresh parse+evaluate of the bundle and the first tree level, and writes
+// out/activation.json; this script repeats that and reports medians.
+//   npm run bench:activation [-- --runs N]
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { writeBenchReport, type BenchRow } from './report';
+
+const root = path.resolve(__dirname, '..');
+const argv = process.argv.slice(2);
+const runsAt = argv.indexOf('--runs');
+const runs = runsAt >= 0 ? Math.max(1, Number(argv[runsAt + 1]) || 1) : 3;
+
+interface ActivationReport {
+  activateMs: number;
+  activateCallMs?: number;
+  moduleLoadMs: number;
+  firstTreeLevelMs: number;
+  bundleBytes: number;
+  distModulesLoaded: string[];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+// The production bundle, plus the suite's own bundles (the test that measures).
+execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--production', '--tests'], { cwd: root, stdio: 'inherit' });
+const reports: ActivationReport[] = [];
+for (let i = 0; i < runs; i++) {
+  console.log(`run ${i + 1}/${runs}: VS Code (code-server) with the production bundle`);
+  execFileSync(process.execPath, [path.join(root, 'scripts/run-integration.mjs'), '--no-build', '--grep', 'activation cost'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  reports.push(JSON.parse(readFileSync(path.join(root, 'out/activation.json'), 'utf8')) as ActivationReport);
+}
+const pick = (key: 'activateMs' | 'moduleLoadMs' | 'firstTreeLevelMs' | 'activateCallMs') => median(reports.map((r) => r[key]).filter((v): v is number => typeof v === 'number'));
+const kib = (bytes: number) => Number((bytes / 1024).toFixed(1));
+const activate = pick('activateMs');
+const load = pick('moduleLoadMs');
+const firstTree = pick('firstTreeLevelMs');
+const call = pick('activateCallMs');
+const bundle = reports[0].bundleBytes;
+const rows: BenchRow[] = [
+  { metric: 'activate() (emulator started, views and commands registered)', value: Number(activate.toFixed(1)), unit: 'ms', target: '≤ 100 ms', ok: activate <= 100 },
+  { metric: 'parse + evaluate dist/extension.js', value: Number(load.toFixed(1)), unit: 'ms', target: '≤ 150 ms', ok: load <= 150 },
+  ...(Number.isFinite(call) ? [{ metric: 'extension activation as the test sees it (load + activate)', value: Number(call.toFixed(1)), unit: 'ms' }] : []),
+  { metric: 'first tree level of the emulator (latest/ listing + values)', value: Number(firstTree.toFixed(1)), unit: 'ms', target: '≤ 500 ms', ok: firstTree <= 500 },
+  { metric: 'dist/extension.js, minified (what activation parses)', value: kib(bundle), unit: 'KiB' },
+  { metric: 'modules of dist/ loaded by activation', value: reports[0].distModulesLoaded.length, unit: '', target: '= 1 (no dist/ssm.js)', ok: reports[0].distModulesLoaded.length === 1 },
+];
+let ssmNote = 'dist/ssm.js not built (no SSM source yet)';
+try {
+  ssmNote = `dist/ssm.js (${kib(statSync(path.join(root, 'dist/ssm.js')).size)} KiB) stays unloaded until an SSM source is used`;
+} catch {
+  /* not built */
+}
+writeBenchReport('activation', rows, [`median of ${runs} runs in VS Code 1.100 (code-server), production build`, ssmNote, 'the build in dist/ is now the production one; `npm run build` restores the development build']);

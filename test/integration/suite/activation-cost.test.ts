@@ -1,0 +1,72 @@
+// What activation costs, measured inside the real extension host, and the promise that it loads
+// nothing heavy: no SSM client, no AWS credential providers (they come in dist/ssm.js, on first
+// use of an SSM source). This file sorts first, so no other suite has used SSM yet.
+// Writes out/activation.json, which `npm run bench:activation` reports.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { EMULATOR_SOURCE_ID } from '../../../src/ui/builtinSources';
+import { EXTENSION_ID, activateExtension } from '../support';
+
+const HEAVY = [/[\\/]dist[\\/]ssm\.js$/, /[\\/]@aws-sdk[\\/]/, /[\\/]@smithy[\\/]/];
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+describe('activation cost', () => {
+  it('activates without loading the SSM client or other heavy modules, and records its cost', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const wasActive = ext.isActive;
+    const t0 = performance.now();
+    const api = await activateExtension();
+    const activateCallMs = performance.now() - t0;
+
+    // The first tree level of the emulator: what a person waits for after opening the view.
+    const t1 = performance.now();
+    const root = api.tree.sourceNode(EMULATOR_SOURCE_ID);
+    const [latest] = await api.tree.getChildren(root);
+    const firstLevel = await api.tree.getChildren(latest);
+    const firstTreeMs = performance.now() - t1;
+    assert.ok(firstLevel.length >= 3, 'latest/ lists meta-data, dynamic and user-data');
+
+    const mainFile = path.join(ext.extensionPath, 'dist', 'extension.js');
+    const loaded = Object.keys(require.cache);
+    assert.ok(loaded.includes(mainFile), `the check sees the extension's own bundle (${mainFile}) in require.cache`);
+    const heavy = loaded.filter((file) => HEAVY.some((re) => re.test(file)));
+    assert.deepEqual(heavy, [], 'no SSM or AWS SDK module is loaded by activation');
+
+    // Parse + evaluate of the bundle: require a fresh copy (the running one stays in the cache).
+    const original = require.cache[mainFile];
+    const loads: number[] = [];
+    try {
+      for (let i = 0; i < 5; i++) {
+        delete require.cache[mainFile];
+        const start = performance.now();
+        require(mainFile);
+        loads.push(performance.now() - start);
+      }
+    } finally {
+      require.cache[mainFile] = original;
+    }
+
+    const report = {
+      measuredAt: new Date().toISOString(),
+      vscode: vscode.version,
+      activatedByThisTest: !wasActive,
+      activateMs: Number(api.activationMs.toFixed(1)),
+      activateCallMs: wasActive ? undefined : Number(activateCallMs.toFixed(1)),
+      moduleLoadMs: Number(median(loads).toFixed(1)),
+      moduleLoadRunsMs: loads.map((v) => Number(v.toFixed(1))),
+      firstTreeLevelMs: Number(firstTreeMs.toFixed(1)),
+      bundleBytes: fs.statSync(mainFile).size,
+      /** Files of the extension (not of the test runner) that are loaded: only the activation bundle. */
+      distModulesLoaded: loaded.filter((f) => f.startsWith(path.join(ext.extensionPath, 'dist'))).map((f) => path.relative(ext.extensionPath, f)),
+    };
+    const out = path.join(ext.extensionPath, 'out', 'activation.json');
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  });
+});
