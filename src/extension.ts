@@ -3,6 +3,7 @@
 // through dynamic imports when a person first uses them (scripts/build.mjs makes those lazy bundles).
 import * as vscode from 'vscode';
 import type { Emulator } from './emulator/server';
+import { knownPaths } from './imds/catalog';
 import { AutoRefresh } from './ui/autoRefresh';
 import { BuiltinSources } from './ui/builtinSources';
 import { registerExplorerCommands } from './ui/explorerCommands';
@@ -14,7 +15,9 @@ import type { ExplorerServices } from './ui/services';
 import { affectsConnection, readSettings, SETTINGS_SECTION } from './ui/settings';
 import { SourceRegistry } from './ui/sourceRegistry';
 import { SourceStatusBar } from './ui/statusBar';
-import type { MetadataNode } from './ui/treeNodes';
+import { nodePath, type MetadataNode } from './ui/treeNodes';
+import { registerSnippetCommands } from './ui/snippetCommands';
+import { registerUserDataCommands } from './ui/userDataCommands';
 
 export interface ExtensionApi {
   /** The tree behind the view. */
@@ -76,7 +79,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   );
 
   // ── Other capabilities register here, each with the same services ──────────────────────────
-  // e.g. context.subscriptions.push(...registerEmulatorCommands(services));
+  registerSnippetCommands(context, {
+    getSelectedNodePath: () => (view.selection[0] ? nodePath(view.selection[0]) : undefined),
+    knownPaths: () => knownPaths().map((k) => k.path),
+  });
+  registerUserDataCommands(context, { registry, emulator: () => builtins.emulator, tree });
   // ───────────────────────────────────────────────────────────────────────────────────────────
 
   autoRefresh.setInterval(settings.autoRefreshSeconds);
