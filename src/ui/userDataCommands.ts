@@ -40,6 +40,8 @@ export interface OpenedUserData {
   decoded: DecodedUserData;
   size: UserDataSizeCheck;
   editors: vscode.TextEditor[];
+  /** The size status bar text once the documents are open (empty when hidden). */
+  statusText: string;
 }
 
 export interface OpenDecodedOptions {
@@ -153,7 +155,8 @@ export function registerUserDataCommands(context: vscode.ExtensionContext, deps:
   const provider = ensureDocuments(context.subscriptions);
   context.subscriptions.push(
     vscode.commands.registerCommand(UserDataCommand.CheckSize, (uri?: vscode.Uri) => checkSizeCommand(uri)),
-    vscode.commands.registerCommand(UserDataCommand.OpenDecoded, (node?: unknown) => openDecodedCommand(deps, node)),
+    // Optional second argument: OpenDecodedOptions (e.g. `{ layout: 'combined' }`).
+    vscode.commands.registerCommand(UserDataCommand.OpenDecoded, (node?: unknown, options?: OpenDecodedOptions) => openDecodedCommand(deps, node, options)),
     vscode.commands.registerCommand(UserDataCommand.ServeFromFile, (uri?: vscode.Uri) => serveFromFileCommand(deps, uri)),
     { dispose: () => provider.clear() },
   );
@@ -195,14 +198,16 @@ export async function openDecodedUserData(bytes: Buffer, title: string, options:
     editors.push(await vscode.window.showTextDocument(document, { preview: targets.length === 1, preserveFocus: !focus }));
   }
   // The first part (or the only document) ends up in front.
-  if (editors.length > 1 && !options.preserveFocus) await vscode.window.showTextDocument(editors[0].document, { preview: false });
+  // A hidden editor object goes stale, so keep the one VS Code returns.
+  if (editors.length > 1 && !options.preserveFocus) editors[0] = await vscode.window.showTextDocument(editors[0].document, { preview: false });
   status?.update();
+  const statusText = status?.visible ? status.text : '';
 
   if (layout === 'parts' && targets.length > 1) {
     const problems = decoded.error ? ` ${decoded.error}` : decoded.warnings.length > 0 ? ` ${decoded.warnings[0]}` : '';
     void vscode.window.showInformationMessage(`${title}: ${decoded.summary}. ${size.message}.${problems}`);
   }
-  return { decoded, size, editors };
+  return { decoded, size, editors, statusText };
 }
 
 function ensureDocuments(subscriptions?: vscode.Disposable[]): UserDataDocuments {
@@ -228,7 +233,7 @@ function ensureDocuments(subscriptions?: vscode.Disposable[]): UserDataDocuments
 }
 
 /** "Check User-Data Size": an explorer file, or the active editor (its unsaved text if dirty). */
-async function checkSizeCommand(uri: vscode.Uri | undefined): Promise<{ check: UserDataSizeCheck; report: string } | undefined> {
+async function checkSizeCommand(uri: vscode.Uri | undefined): Promise<{ check: UserDataSizeCheck; report: string; statusText: string } | undefined> {
   let target: Awaited<ReturnType<typeof bytesToCheck>>;
   try {
     target = await bytesToCheck(uri);
@@ -250,7 +255,7 @@ async function checkSizeCommand(uri: vscode.Uri | undefined): Promise<{ check: U
   if (check.level === 'over') void vscode.window.showErrorMessage(text);
   else if (check.level === 'warn') void vscode.window.showWarningMessage(text);
   else void vscode.window.showInformationMessage(text);
-  return { check, report };
+  return { check, report, statusText: status?.visible ? status.text : '' };
 }
 
 async function bytesToCheck(uri: vscode.Uri | undefined): Promise<{ bytes: Buffer; name: string; uri: vscode.Uri } | undefined> {
@@ -273,7 +278,7 @@ async function bytesToCheck(uri: vscode.Uri | undefined): Promise<{ bytes: Buffe
 }
 
 /** "Open Decoded User-Data": a tree `user-data` node, or the active source's user-data. */
-async function openDecodedCommand(deps: UserDataCommandDeps, node: unknown): Promise<OpenedUserData | undefined> {
+async function openDecodedCommand(deps: UserDataCommandDeps, node: unknown, options?: OpenDecodedOptions): Promise<OpenedUserData | undefined> {
   const target = asValueNode(node);
   const source = target ? deps.registry.get(target.sourceId) : deps.registry.active;
   if (!source) {
@@ -295,7 +300,7 @@ async function openDecodedCommand(deps: UserDataCommandDeps, node: unknown): Pro
       return undefined;
     }
   }
-  return openDecodedUserData(bytes, `user-data (${source.label})`);
+  return openDecodedUserData(bytes, `user-data (${source.label})`, options);
 }
 
 /** "Serve User-Data from File": the built-in emulator answers `user-data` with the file's bytes. */
