@@ -494,6 +494,8 @@ export class ImdsClient {
       throw this.transportError(error, path, timeoutMs);
     }
     const declared = Number(response.headers['content-length']);
+    // Destroying a body makes it emit an abort error: give it a listener so it is not uncaught.
+    response.body.on('error', () => undefined);
     if (Number.isFinite(declared) && declared > this.maxResponseBytes) {
       response.body.destroy();
       throw tooLargeError(path, this.maxResponseBytes);
