@@ -9,6 +9,7 @@ import { activateExtension, screenshot, waitFor } from '../support';
 
 const CHECK_SIZE = 'imdsExplorer.checkUserDataSize';
 const OPEN_DECODED = 'imdsExplorer.openDecodedUserData';
+const SERVE_FROM_FILE = 'imdsExplorer.serveUserDataFromFile';
 
 interface OpenedResult {
   decoded: { summary: string; layers: string[]; parts: { contentType: string; filename?: string; language: string }[] };
@@ -29,12 +30,19 @@ function fixturePath(name: string): string {
 }
 
 describe('user-data in VS Code', () => {
+  let originalUserData: Buffer | undefined;
+
   before(async () => {
     const api = await activateExtension();
     assert.ok(api.emulator, 'the built-in emulator runs');
+    originalUserData = api.emulator.getValue('/latest/user-data');
   });
 
   after(async () => {
+    // Later suites see the emulator's user-data as it was.
+    const api = await activateExtension();
+    api.emulator?.setUserData(originalUserData ?? null);
+    api.tree.refresh();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
@@ -117,5 +125,18 @@ describe('user-data in VS Code', () => {
     assert.equal(fromEditor.statusText, '$(warning) user-data 16,384/16,384 B (100%)');
     const shot = await screenshot('userdata-size-check');
     if (shot) await waitFor(() => fs.existsSync(shot) && fs.statSync(shot).size > 1000, `screenshot ${shot}`);
+  });
+
+  it('"Serve User-Data from File" makes the emulator answer user-data with the file', async () => {
+    const api = await activateExtension();
+    const workspace = vscode.workspace.workspaceFolders![0].uri;
+    const file = vscode.Uri.joinPath(workspace, 'powershell.txt');
+    await vscode.workspace.fs.writeFile(file, fs.readFileSync(fixturePath('powershell.txt')));
+    const check = await vscode.commands.executeCommand<{ rawBytes: number }>(SERVE_FROM_FILE, file);
+    assert.equal(check.rawBytes, fs.statSync(fixturePath('powershell.txt')).size);
+    assert.ok(api.emulator!.getValue('/latest/user-data')?.equals(fs.readFileSync(fixturePath('powershell.txt'))));
+    const opened = await vscode.commands.executeCommand<OpenedResult>(OPEN_DECODED);
+    assert.equal(opened.decoded.summary, 'Windows <powershell> (persist)');
+    assert.deepEqual(opened.editors.map((editor) => editor.document.languageId), ['powershell']);
   });
 });
