@@ -53,6 +53,11 @@ const ORDER: CheckId[] = [
 
 function finish(target: DoctorTarget, ranOn: string, instanceId: string | undefined, started: number, startedAt: Date, checks: DoctorCheck[], exchanges: Exchange[]): DoctorReport {
   checks.sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
+  // Optional lists are absent rather than undefined or empty, so the report is the same after JSON.
+  for (const check of checks) {
+    if (!check.commands?.length) delete check.commands;
+    if (!check.snippets?.length) delete check.snippets;
+  }
   const counts: Record<CheckStatus, number> = { pass: 0, warn: 0, fail: 0, info: 0, skip: 0 };
   for (const check of checks) counts[check.status]++;
   const report: DoctorReport = {
