@@ -168,6 +168,12 @@ function snapshotLines(snapshot: Snapshot): string {
     .join('\n') + '\n';
 }
 
+/** A snapshot root is a directory, typed with or without its slash. */
+function directoryPath(input: string): string {
+  const path = normalizePath(input);
+  return isDirectoryPath(path) ? path : path + '/';
+}
+
 async function readSnapshotArg(arg: string, source: () => MetadataSource, showSecrets: boolean, root?: string): Promise<Snapshot> {
   if (arg === '-') return source().snapshot({ showSecrets, root });
   try {
@@ -202,7 +208,7 @@ async function run(args: ParsedArgs, io: CliIo, lazySource: () => MetadataSource
     }
     case 'snapshot': {
       const root = args.values.get('root');
-      const snapshot = await lazySource().snapshot({ showSecrets, root: root === undefined ? undefined : normalizePath(root) });
+      const snapshot = await lazySource().snapshot({ showSecrets, root: root === undefined ? undefined : directoryPath(root) });
       const out = args.values.get('out');
       if (out) await fs.writeFile(out, serializeSnapshot(snapshot), { mode: showSecrets ? 0o600 : 0o644 });
       io.stdout(args.flags.has('json') ? serializeSnapshot(snapshot) : snapshotLines(snapshot));
@@ -212,8 +218,9 @@ async function run(args: ParsedArgs, io: CliIo, lazySource: () => MetadataSource
       const [a, b] = args.positionals;
       if (!a || !b || args.positionals.length > 2) throw new UsageError('diff needs two snapshots: imds diff A.json B.json ("-" takes one now).');
       const root = args.values.get('root');
-      let before = await readSnapshotArg(a, lazySource, showSecrets, root);
-      let after = await readSnapshotArg(b, lazySource, showSecrets, root);
+      const rootDir = root === undefined ? undefined : directoryPath(root);
+      let before = await readSnapshotArg(a, lazySource, showSecrets, rootDir);
+      let after = await readSnapshotArg(b, lazySource, showSecrets, rootDir);
       if (!showSecrets) {
         before = maskSnapshot(before);
         after = maskSnapshot(after);

@@ -73,9 +73,10 @@ export async function detectEc2(options: DetectEc2Options = {}): Promise<Ec2Evid
   const client = new ImdsClient({
     endpoint: options.endpoint,
     env: options.env,
-    connectTimeoutMs: Math.min(500, timeoutMs),
-    requestTimeoutMs: timeoutMs,
-    tokenTimeoutMs: timeoutMs,
+    // A token PUT that times out falls back to one GET: each gets half, so the total stays in budget.
+    connectTimeoutMs: Math.min(500, timeoutMs / 2),
+    requestTimeoutMs: timeoutMs / 2,
+    tokenTimeoutMs: timeoutMs / 2,
     maxRetries: 0,
     maxConcurrency: 1,
   });
