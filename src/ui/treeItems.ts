@@ -3,7 +3,7 @@
 // unless the person revealed that value.
 import * as vscode from 'vscode';
 import { lookupCategory } from '../imds/catalog';
-import type { MetadataSource } from '../imds/types';
+import type { MetadataSource, SourceState } from '../imds/types';
 import { ExplorerCommand } from './commandIds';
 import type { SecretReveals } from './secretReveals';
 import type { SourceRegistry } from './sourceRegistry';
@@ -54,7 +54,9 @@ export function renderTreeItem(node: MetadataNode, ctx: RenderContext): vscode.T
 
 /** `IMDSv2` / `IMDSv1` / undefined, from what the source says about its last requests. */
 export function modeLabel(source: MetadataSource | undefined): string | undefined {
-  const mode = source?.state?.().imdsMode;
+  const state = source?.state?.() as (SourceState & { versionPolicy?: string }) | undefined;
+  // Under the v1-only policy the client never asks for a token, so every read is IMDSv1.
+  const mode = state?.imdsMode === 'unknown' && state.versionPolicy === 'v1-only' ? 'v1' : state?.imdsMode;
   return mode === 'v2' ? 'IMDSv2' : mode === 'v1' ? 'IMDSv1' : undefined;
 }
 
