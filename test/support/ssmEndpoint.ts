@@ -150,6 +150,7 @@ const INSTANCE_ID_PATTERN = /(^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)/;
 /** amazon-ssm-agent pluginutil.StringPrefix: at or over the limit (in bytes), keep limit-20 bytes + suffix. */
 export function agentStringPrefix(input: Buffer, maxLength: number): string {
   if (input.length < maxLength) return input.toString('utf8');
+  if (maxLength <= TRUNCATED_SUFFIX.length) return TRUNCATED_SUFFIX.slice(0, maxLength);
   const pos = maxLength - TRUNCATED_SUFFIX.length;
   return input.subarray(0, pos).toString('utf8') + TRUNCATED_SUFFIX;
 }

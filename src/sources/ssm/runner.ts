@@ -70,6 +70,9 @@ function nameOf(error: unknown): string {
 const THROTTLES = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException']);
 
 export class SsmRunner {
+  /** SendCommand calls made (snapshot, parts, subtrees, cleanup). */
+  sentCommands = 0;
+
   constructor(
     readonly connection: SsmConnection,
     private readonly context: Omit<AwsErrorContext, 'operation'> = {},
@@ -90,6 +93,7 @@ export class SsmRunner {
   async send(documentName: string, commands: string[], target: CommandTarget, options: { comment: string; timeoutSeconds: number }): Promise<string> {
     const { SendCommandCommand } = this.connection.sdk;
     const executionTimeout = Math.max(30, Math.min(172800, Math.ceil(options.timeoutSeconds)));
+    this.sentCommands++;
     for (let attempt = 1; ; attempt++) {
       try {
         const output = await this.connection.client.send(new SendCommandCommand({
