@@ -87,8 +87,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   // ───────────────────────────────────────────────────────────────────────────────────────────
 
   autoRefresh.setInterval(settings.autoRefreshSeconds);
+  const opening = builtins.apply(settings);
+  tree.setReady(opening);
   try {
-    await builtins.apply(settings);
+    await opening;
   } catch (error) {
     log.error(`Could not open the built-in sources: ${String(error)}`);
     void vscode.window.showErrorMessage(vscode.l10n.t('EC2 Instance Metadata: could not start the built-in emulator: {0}', String(error)));

@@ -35,6 +35,9 @@ export class MetadataTreeProvider implements vscode.TreeDataProvider<MetadataNod
   /** Every node handed out, by id: the latest object for each id. */
   private readonly nodes = new Map<string, MetadataNode>();
   private readonly sourceNodes = new Map<string, SourceNode>();
+  /** The source object each root's loaded children came from. */
+  private readonly loadedFrom = new Map<string, MetadataSource>();
+  private ready: Promise<unknown> = Promise.resolve();
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -60,8 +63,13 @@ export class MetadataTreeProvider implements vscode.TreeDataProvider<MetadataNod
     return node.parent;
   }
 
+  /** Roots wait for this (the built-in sources being opened), so the view does not flash empty. */
+  setReady(ready: Promise<unknown>): void {
+    this.ready = ready.catch(() => undefined);
+  }
+
   getChildren(node?: MetadataNode): Promise<MetadataNode[]> | MetadataNode[] {
-    if (!node) return this.registry.all().map((source) => this.sourceNode(source.id));
+    if (!node) return this.ready.then(() => this.registry.all().map((source) => this.sourceNode(source.id)));
     switch (node.kind) {
       case 'source':
       case 'directory':
@@ -174,11 +182,16 @@ export class MetadataTreeProvider implements vscode.TreeDataProvider<MetadataNod
   }
 
   private syncSources(): void {
-    const live = new Set(this.registry.all().map((s) => s.id));
-    for (const id of [...this.sourceNodes.keys()]) {
-      // A replaced source (same id, new object) must be read again, so its cache goes too.
-      this.forgetBelow(this.sourceNodes.get(id)!);
-      if (!live.has(id)) this.sourceNodes.delete(id);
+    for (const [id, node] of [...this.sourceNodes]) {
+      const now = this.registry.get(id);
+      if (now === this.loadedFrom.get(id)) continue;
+      // Removed, or replaced by a new object under the same id (new settings): read it afresh.
+      this.forgetBelow(node);
+      this.loadedFrom.delete(id);
+      if (!now) {
+        this.sourceNodes.delete(id);
+        this.nodes.delete(node.id);
+      }
     }
     this.changed.fire(undefined);
   }
@@ -226,6 +239,7 @@ export class MetadataTreeProvider implements vscode.TreeDataProvider<MetadataNod
   private async load(node: SourceNode | DirectoryNode): Promise<MetadataNode[]> {
     const source = this.registry.get(node.sourceId);
     if (!source) return [];
+    this.loadedFrom.set(source.id, source);
     const path = node.kind === 'source' ? ROOT_PATH : node.path;
     let entries: ListingEntry[];
     try {
