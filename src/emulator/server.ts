@@ -175,9 +175,10 @@ class ImdsEmulator implements Emulator {
     };
     this.server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => this.handle(req, res));
     // A client that sends garbage gets a 400 from node and its socket closed; the server goes on.
-    this.server.on('clientError', (_err, socket: Socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      else socket.destroy();
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+      if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     });
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
