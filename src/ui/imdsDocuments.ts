@@ -67,7 +67,7 @@ export class ImdsDocumentProvider implements vscode.TextDocumentContentProvider,
         return { text: `${e.message}\n\n${e.remedy ?? ''}\n`, language: 'plaintext' };
       }
     }
-    return documentText(target.path, body, revealed);
+    return documentText(target.path, body, revealed, vscode.l10n.t);
   }
 
   /** Opens a value as a read-only editor with the right language. */

@@ -8,7 +8,7 @@ import { ExplorerCommand } from './commandIds';
 import type { SecretReveals } from './secretReveals';
 import type { SourceRegistry } from './sourceRegistry';
 import { ActionNode, DirectoryNode, ErrorNode, FieldNode, MetadataNode, SourceNode, ValueNode, fieldLabelPath } from './treeNodes';
-import { SECRET_MASK, ValueStyle, describeValue, isSecretField, parseJsonDocument, valueStyle, visibleText } from './valueFormat';
+import { SECRET_MASK, ValueStyle, describeValue, isSecretField, jsonSummary, parseJsonDocument, valueStyle, visibleText } from './valueFormat';
 
 export interface RenderContext {
   registry: SourceRegistry;
@@ -122,7 +122,7 @@ function valueItem(node: ValueNode, ctx: RenderContext): vscode.TreeItem {
     return item;
   }
   const body = node.body ?? Buffer.alloc(0);
-  item.description = describeValue(node.path, body, revealed);
+  item.description = describeValue(node.path, body, revealed, vscode.l10n.t);
   item.iconPath = new vscode.ThemeIcon(style === 'secret' && revealed ? 'unlock' : VALUE_ICONS[style]);
   item.contextValue = `imds:value:${style}${secretState}`;
   const preview = style === 'binary' ? undefined : visibleText(node.path, body.toString('utf8'), revealed);
@@ -141,8 +141,7 @@ function fieldItem(node: FieldNode, ctx: RenderContext): vscode.TreeItem {
   const secret = node.keyPath.length === 1 && typeof key === 'string' && isSecretField(node.value.path, key);
   const revealed = ctx.reveals.isRevealed(node.sourceId, node.value.path);
   const hidden = secret && !revealed;
-  if (Array.isArray(node.json)) item.description = node.json.length === 1 ? '[ 1 item ]' : `[ ${node.json.length} items ]`;
-  else if (isObject) item.description = count === 1 ? '{ 1 field }' : `{ ${count} fields }`;
+  if (isObject) item.description = jsonSummary(node.json as object, vscode.l10n.t);
   else item.description = hidden ? SECRET_MASK : String(node.json);
   item.iconPath = new vscode.ThemeIcon(hidden ? 'lock' : Array.isArray(node.json) ? 'symbol-array' : isObject ? 'symbol-object' : 'symbol-field');
   item.contextValue = `imds:field${secret ? (revealed ? ':secret-revealed' : ':secret-masked') : ''}`;

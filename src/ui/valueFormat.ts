@@ -11,6 +11,18 @@ export type ValueStyle = 'text' | 'multiline' | 'json' | 'secret' | 'base64' | '
 /** Secret fields of credential documents (the same the masker hides). */
 export const SECRET_FIELDS: ReadonlySet<string> = new Set(['SecretAccessKey', 'Token', 'SessionToken']);
 
+/** vscode.l10n.t in the extension; a plain `{0}` formatter in unit tests (this file has no vscode import). */
+export type Translate = (message: string, ...args: (string | number)[]) => string;
+
+export const formatPlain: Translate = (message, ...args) => message.replace(/\{(\d+)\}/g, (all, i: string) => (args[Number(i)] === undefined ? all : String(args[Number(i)])));
+
+/** `{ 7 fields }` / `[ 3 items ]`: the summary of a JSON object or array. */
+export function jsonSummary(doc: object, t: Translate = formatPlain): string {
+  if (Array.isArray(doc)) return `[ ${doc.length === 1 ? t('1 item') : t('{0} items', doc.length)} ]`;
+  const n = Object.keys(doc).length;
+  return `{ ${n === 1 ? t('1 field') : t('{0} fields', n)} }`;
+}
+
 /** Longest value a tree row shows as its description. */
 const DESCRIPTION_MAX = 64;
 
@@ -75,34 +87,30 @@ export function userDataKind(body: Buffer): string {
  * The short description of a value row: the value itself when it is one short line, else a
  * summary (`{ 7 fields }`, `3 lines`, `cloud-config · 172 B`). Never a secret.
  */
-export function describeValue(path: string, body: Buffer, revealed: boolean): string {
+export function describeValue(path: string, body: Buffer, revealed: boolean, t: Translate = formatPlain): string {
   const style = valueStyle(path, body);
   const text = body.toString('utf8');
   switch (style) {
     case 'userData':
       return `${userDataKind(body)} · ${formatBytes(body.length)}`;
     case 'binary':
-      return `binary · ${formatBytes(body.length)}`;
+      return t('binary · {0}', formatBytes(body.length));
     case 'secret': {
-      if (revealed) return 'revealed';
+      if (revealed) return t('revealed');
       const doc = parseJsonDocument(text);
       const code = doc && typeof doc === 'object' && 'Code' in doc ? String((doc as Record<string, unknown>).Code) : undefined;
-      return code ? `${code} · secrets hidden` : 'secrets hidden';
+      return code ? t('{0} · secrets hidden', code) : t('secrets hidden');
     }
     case 'json': {
       const doc = parseJsonDocument(text);
-      if (Array.isArray(doc)) return doc.length === 1 ? '[ 1 item ]' : `[ ${doc.length} items ]`;
-      if (doc && typeof doc === 'object') {
-        const n = Object.keys(doc).length;
-        return n === 1 ? '{ 1 field }' : `{ ${n} fields }`;
-      }
+      if (doc !== null && typeof doc === 'object') return jsonSummary(doc, t);
       return shorten(text.trim());
     }
     case 'base64':
       return `base64 · ${formatBytes(body.length)}`;
     default: {
       const lines = text.replace(/\n+$/, '').split('\n');
-      if (lines.length > 1) return `${shorten(lines[0], 40)} (+${lines.length - 1} more)`;
+      if (lines.length > 1) return t('{0} (+{1} more)', shorten(lines[0], 40), lines.length - 1);
       return shorten(lines[0]);
     }
   }
@@ -125,10 +133,10 @@ function userDataLanguage(text: string): string {
 }
 
 /** The read-only document of a value: JSON pretty-printed, binary shown as base64, secrets masked. */
-export function documentText(path: string, body: Buffer, revealed: boolean): DocumentText {
+export function documentText(path: string, body: Buffer, revealed: boolean, t: Translate = formatPlain): DocumentText {
   if (!isUtf8(body)) {
     const base64 = body.toString('base64').replace(/.{1,76}/g, '$&\n');
-    return { text: `# ${formatBytes(body.length)} of binary data (${userDataKind(body)}), shown as base64:\n${base64}`, language: 'plaintext' };
+    return { text: `# ${t('{0} of binary data ({1}), shown as base64:', formatBytes(body.length), userDataKind(body))}\n${base64}`, language: 'plaintext' };
   }
   const text = visibleText(path, body.toString('utf8'), revealed);
   const doc = parseJsonDocument(text);
