@@ -93,7 +93,8 @@ export async function startSsmWorld(options: { emulator?: EmulatorOptions; insta
       return source;
     },
     async direct(root) {
-      const client = new ImdsClient({ endpoint: emulator.url });
+      // env {}: the isolated test environment turns IMDS off for the AWS credential chain only.
+      const client = new ImdsClient({ endpoint: emulator.url, env: {} });
       try {
         return await client.snapshot(root ? { root } : {});
       } finally {
