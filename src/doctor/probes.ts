@@ -100,8 +100,15 @@ export async function probe(origin: string, request: ProbeRequest, options: Prob
     totalMs: 0,
   };
   let body: Buffer | undefined;
+  // undici's own timeouts fire up to a second late; this timer makes "no answer within N ms" exact.
+  const abort = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abort.abort();
+  }, request.timeoutMs);
   try {
-    const response = await client.request({ method: request.method, path: request.path, headers });
+    const response = await client.request({ method: request.method, path: request.path, headers, signal: abort.signal });
     exchange.firstByteMs = round(performance.now() - started);
     exchange.status = response.statusCode;
     const chunks: Buffer[] = [];
@@ -118,12 +125,13 @@ export async function probe(origin: string, request: ProbeRequest, options: Prob
     exchange.bytes = size;
     exchange.outcome = 'answered';
   } catch (error) {
-    const code = errorCodeOf(error);
+    const code = timedOut ? (exchange.status !== 0 ? 'UND_ERR_BODY_TIMEOUT' : 'UND_ERR_HEADERS_TIMEOUT') : errorCodeOf(error);
     // Headers that came before the body failed still count as an answer.
     exchange.outcome = exchange.status !== 0 ? 'answered' : outcomeOf(code);
     if (code) exchange.errorCode = code;
     else if (error instanceof Error) exchange.errorCode = error.message.slice(0, 80);
   } finally {
+    clearTimeout(timer);
     exchange.totalMs = round(performance.now() - started);
     client.destroy().catch(() => undefined);
   }

@@ -3,6 +3,7 @@
 // snippet. Every report string is escaped; the page runs one nonce'd script under a strict CSP and
 // only posts messages: the extension decides what a button may do.
 import type { CheckStatus, DoctorCheck, DoctorReport } from '../doctor/types';
+import { snippetKind } from '../snippets/registry';
 
 export interface DoctorHtmlLabels {
   title: string;
@@ -52,7 +53,8 @@ function renderCheck(check: DoctorCheck, index: number, labels: DoctorHtmlLabels
     parts.push(`<div class="command"><code>${escapeHtml(command)}</code><button data-action="copy" data-check="${index}" data-command="${i}">${escapeHtml(labels.copy)}</button></div>`);
   }
   for (const id of check.snippets ?? []) {
-    parts.push(`<div class="command"><span>${escapeHtml(id)}</span><button data-action="snippet" data-check="${index}" data-snippet="${escapeHtml(id)}">${escapeHtml(labels.insertSnippet)}</button></div>`);
+    const kind = snippetKind(id);
+    parts.push(`<div class="command"><span>${escapeHtml(kind ? `${kind.label}: ${kind.description}` : id)}</span><button data-action="snippet" data-check="${index}" data-snippet="${escapeHtml(id)}">${escapeHtml(labels.insertSnippet)}</button></div>`);
   }
   return `<details class="check ${check.status}" id="check-${escapeHtml(check.id)}"${open}>
 <summary><span class="badge ${check.status}">${STATUS_TEXT[check.status]}</span> <strong>${escapeHtml(check.title)}</strong> — ${escapeHtml(check.summary)}</summary>

@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import { startEmulator, type Emulator } from '../../../src/emulator/server';
 import { main } from '../../../src/cli/imds';
 import { escapeMarkdown, renderReportMarkdown, renderReportText, type DoctorReport } from '../../../src/doctor';
+import { renderReportHtml } from '../../../src/ui/doctorHtml';
 import { doctorOn, emptyHome } from './helpers';
 
 describe('doctor: renderers', () => {
@@ -44,6 +45,21 @@ describe('doctor: renderers', () => {
     assert.match(lines.at(-2)!, /^FAIL: 2 fail, \d+ warn, \d+ pass, \d+ info, \d+ skipped\.$/);
     assert.equal(text.includes('\x1b['), false, 'no colour unless asked');
     assert.ok(renderReportText(report, { colour: true }).includes('\x1b[31mFAIL'));
+  });
+
+  it('webview HTML: strict CSP with a nonce, everything escaped, buttons carry indexes (never command text)', () => {
+    const hostile: DoctorReport = structuredClone(report);
+    hostile.checks[0].summary = '<script>alert(1)</script>';
+    hostile.checks[0].commands = ['echo "</code><img src=x onerror=alert(1)>"'];
+    const html = renderReportHtml(hostile, { nonce: 'NONCE123', cspSource: 'vscode-resource:' });
+    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'nonce-NONCE123'; script-src 'nonce-NONCE123';">/);
+    assert.equal(html.includes('<script>alert(1)</script>'), false);
+    assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
+    assert.equal(html.includes('<img src=x'), false);
+    assert.equal((html.match(/<script/g) ?? []).length, 1, 'one script: the page itself');
+    assert.ok(html.includes('<button data-action="copy" data-check="0" data-command="0">Copy</button>'));
+    assert.ok(html.includes('curl (IMDSv2, inside a container): with the hop limit 2 explanation'), 'snippet fixes are named by their registry label');
+    for (const c of report.checks) assert.ok(html.includes(`id="check-${c.id}"`));
   });
 
   it('JSON: the report round-trips and says what it is', () => {
