@@ -58,6 +58,8 @@ export async function pickPath(tree: MetadataTreeProvider, source: MetadataSourc
   };
   const templates: string[] = [];
   for (const known of knownPaths()) {
+    // The token endpoint takes only PUT: it is in no listing and has no node.
+    if (known.info.pattern === 'api/token') continue;
     if (known.template) templates.push(known.path);
     else add(known.path, known.info.description);
   }

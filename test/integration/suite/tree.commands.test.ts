@@ -14,7 +14,7 @@ import { EMULATOR_SOURCE_ID, INSTANCE_SOURCE_ID } from '../../../src/ui/builtinS
 import type { CompareResult } from '../../../src/ui/explorerCommands';
 import { expandTemplate } from '../../../src/ui/goToPath';
 import type { MetadataNode } from '../../../src/ui/treeNodes';
-import { activateExtension, screenshot, waitFor } from '../support';
+import { activateExtension, screenshot, sleep, waitFor } from '../support';
 
 const config = () => vscode.workspace.getConfiguration('imdsExplorer');
 
@@ -194,6 +194,15 @@ describe('metadata explorer commands and settings', () => {
     assert.equal(missing, undefined, 'a path the instance does not have reveals nothing');
     const dir = await vscode.commands.executeCommand<MetadataNode | undefined>('imdsExplorer.goToPath', 'meta-data/placement');
     assert.equal(dir?.kind, 'directory', 'a directory typed without its slash is found');
+  });
+
+  it('go to path without a path opens a picker of catalogued and instance paths, which can be dismissed', async () => {
+    const picking = vscode.commands.executeCommand<MetadataNode | undefined>('imdsExplorer.goToPath');
+    await sleep(1500);
+    await vscode.commands.executeCommand('notifications.clearAll');
+    await screenshot('go-to-path-picker');
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    assert.equal(await picking, undefined, 'dismissed: nothing revealed');
   });
 
   it('turns a listing that fails into an error node and keeps the rest of the tree', async () => {
