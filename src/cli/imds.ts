@@ -32,7 +32,7 @@ Options:
   --v2-only              IMDSv2 only (never fall back to IMDSv1)
   --show-secrets         show SecretAccessKey and Token in clear
   --timeout MS           per-request timeout (default 5000)
-  --verbose              log each request to stderr (never the token or a body)
+  --verbose              log each request and warning to stderr (never the token or a body)
   -h, --help             this help
 
 PATH may be absolute (/latest/meta-data/ami-id) or start at a category (meta-data/ami-id).
@@ -138,7 +138,8 @@ export function createSourceFromArgs(args: ParsedArgs, context: CliContext): Met
     onRequest: args.flags.has('verbose')
       ? (log) => context.log(`${log.method} ${log.path} ${log.status || log.error} ${log.ms} ms${log.attempt > 1 ? ` (attempt ${log.attempt})` : ''}`)
       : undefined,
-    onWarning: (message) => context.log(`warning: ${message}`),
+    // Warnings (IMDSv1 fallback, skipped listing lines) only with --verbose: stderr stays one line.
+    onWarning: args.flags.has('verbose') ? (message) => context.log(`warning: ${message}`) : undefined,
   });
 }
 

@@ -112,6 +112,14 @@ export function errorForStatus(status: number, path: string, attempts?: number):
       });
     case 404:
       return new ImdsError({ code: 'NotFound', status, path, attempts, summary: 'Not found (404)', remedy: notFoundRemedy(path) });
+    case 405:
+      return new ImdsError({
+        code: 'BadRequest', status, path, attempts,
+        summary: 'Method not allowed (405)',
+        remedy: isToken
+          ? 'The token path takes only PUT (the client fetches tokens itself); an endpoint that refuses the PUT has no IMDSv2.'
+          : 'IMDS answers GET for metadata and PUT only for /latest/api/token: check the request, and that no proxy rewrites it.',
+      });
     case 429:
       return new ImdsError({
         code: 'Throttled', status, path, attempts,
