@@ -55,7 +55,10 @@ function tail(text: string, max = 1500): string {
 
 /** The stdout of a finished invocation, or the error its status means. */
 export function outputOf(invocation: InvocationOutput, timeoutSeconds: number): string {
-  const { instanceId, status, statusDetails, responseCode, stderr } = invocation;
+  const { instanceId, status, statusDetails, responseCode } = invocation;
+  // The agent's own "failed to run commands: exit status N" line repeats the exit code; the script's
+  // "imds-explorer:" prefix repeats who speaks.
+  const stderr = invocation.stderr.replace(/\n?failed to run commands: exit status -?\d+\s*$/, '').replace(/^imds-explorer: /gm, '');
   switch (status) {
     case 'Success':
       return invocation.stdout;

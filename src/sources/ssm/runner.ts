@@ -76,6 +76,8 @@ export class SsmRunner {
   constructor(
     readonly connection: SsmConnection,
     private readonly context: Omit<AwsErrorContext, 'operation'> = {},
+    /** First wait after SendCommand is throttled beyond the SDK's own retries (doubles, 3 more tries). */
+    private readonly throttleBaseDelayMs = 1000,
   ) {}
 
   private errorContext(operation: string, instanceId?: string): AwsErrorContext {
@@ -109,7 +111,7 @@ export class SsmRunner {
         return commandId;
       } catch (error) {
         if (THROTTLES.has(nameOf(error)) && attempt < 4) {
-          await sleep(1000 * 2 ** (attempt - 1));
+          await sleep(this.throttleBaseDelayMs * 2 ** (attempt - 1));
           continue;
         }
         throw describeAwsError(error, this.errorContext('SendCommand', target.instanceIds?.length === 1 ? target.instanceIds[0] : undefined));

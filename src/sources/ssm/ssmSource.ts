@@ -35,6 +35,8 @@ export interface SsmSourceOptions extends AwsConnectionOptions {
   instanceName?: string;
   chunkSize?: number;
   agentCheckAfterMs?: number;
+  /** First backoff when SendCommand stays throttled after the SDK's retries (default 1000 ms). */
+  throttleRetryBaseMs?: number;
   onProgress?: (state: ProgressState, detail: string) => void;
 }
 
@@ -140,7 +142,7 @@ export class SsmSource implements MetadataSource {
 
   private async take(root: string, showSecrets: boolean): Promise<Taken> {
     const connection = await this.connect();
-    const runner = new SsmRunner(connection, { profile: this.options.profile, instanceId: this.instanceId });
+    const runner = new SsmRunner(connection, { profile: this.options.profile, instanceId: this.instanceId }, this.options.throttleRetryBaseMs);
     const region = connection.region;
     const [result] = await snapshotInstances(runner, { instanceIds: [this.instanceId] }, [this.instanceId], {
       platform: this.options.platform ?? 'linux',
