@@ -23,7 +23,7 @@ export interface ResolvedConfig {
   /** File path, or `(config object)`. */
   source: string;
   /** Facts that shape the default tree's paths (AEMM rewrites paths that embed them). */
-  facts: Partial<Pick<InstanceFacts, 'mac' | 'publicIp' | 'roleName'>>;
+  facts: Partial<Pick<InstanceFacts, FactKey>>;
   /** Applied in order on top of the default tree. Paths are tree keys (`meta-data/...`). */
   operations: TreeOperation[];
   /** Raw user-data; null: none. */
@@ -67,6 +67,24 @@ interface Placeholders {
   role: string;
   eia: string;
 }
+
+type FactKey = 'mac' | 'publicIp' | 'privateIp' | 'roleName' | 'instanceId' | 'imageId' | 'instanceType' | 'availabilityZone' | 'region';
+
+/**
+ * AEMM keys the default tree is built from: setting one changes every leaf that shows it (the
+ * network interface, the identity document, host names), not just its own path.
+ */
+const FACT_KEYS: Record<string, { fact: FactKey; pattern: RegExp; what: string }> = {
+  mac: { fact: 'mac', pattern: /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/, what: 'a lower-case MAC address like 0e:49:61:0f:c3:11' },
+  'public-ipv4': { fact: 'publicIp', pattern: /^\d{1,3}(\.\d{1,3}){3}$/, what: 'an IPv4 address' },
+  'local-ipv4': { fact: 'privateIp', pattern: /^\d{1,3}(\.\d{1,3}){3}$/, what: 'an IPv4 address' },
+  'iam-security-credentials-role': { fact: 'roleName', pattern: /^[\w+=,.@-]{1,64}$/, what: 'an IAM role name' },
+  'instance-id': { fact: 'instanceId', pattern: /^i-[0-9a-f]{8,17}$/, what: 'an instance id like i-0123456789abcdef0' },
+  'ami-id': { fact: 'imageId', pattern: /^ami-[0-9a-f]{8,17}$/, what: 'an AMI id like ami-0123456789abcdef0' },
+  'instance-type': { fact: 'instanceType', pattern: /^[a-z0-9-]+\.[a-z0-9-]+$/, what: 'an instance type like t3.micro' },
+  'placement-availability-zone': { fact: 'availabilityZone', pattern: /^[a-z]{2}(-gov)?-[a-z]+-\d+(-[a-z]+-\d+)?[a-z]$/, what: 'an availability zone like us-east-1a' },
+  'placement-region': { fact: 'region', pattern: /^[a-z]{2}(-gov)?-[a-z]+-\d+$/, what: 'a region like us-east-1' },
+};
 
 /** AEMM metadata keys served as plain leaves: key → path under meta-data/ with placeholders. */
 const METADATA_LEAVES: Record<string, string> = {
@@ -222,7 +240,11 @@ class Problems {
     this.list.push(`"${key}" ${message}`);
   }
   unknown(key: string, name: string, known: Iterable<string>, hint = ''): void {
-    this.add(key, `is not a known key.${suggestion(name, known)}${hint}`);
+    const names = [...known];
+    const guess = suggestion(name, names);
+    // With no close match, a short list of what is allowed helps more than nothing.
+    const list = !guess && names.length <= 12 ? ` Known keys here: ${names.join(', ')}.` : '';
+    this.add(key, `is not a known key.${guess}${list}${hint}`);
   }
 }
 
@@ -361,21 +383,19 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
   const mv = metadata.values;
   const mp = metadata.paths;
   const placeholders: Placeholders = { mac: defaultInstance.mac, publicIp: defaultInstance.publicIp, role: defaultInstance.roleName, eia: AEMM_DEFAULT_EIA };
-  if (mv.mac !== undefined) {
-    const mac = stringValue('metadata.values.mac', mv.mac);
-    if (mac !== undefined && !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac)) problems.add('metadata.values.mac', `must be a lower-case MAC address like 0e:49:61:0f:c3:11 (got ${JSON.stringify(mac)}).`);
-    else if (mac !== undefined) placeholders.mac = result.facts.mac = mac;
+  for (const [key, { fact, pattern, what }] of Object.entries(FACT_KEYS)) {
+    if (mv[key] === undefined) continue;
+    const value = stringValue(`metadata.values.${key}`, mv[key]);
+    if (value === undefined) continue;
+    if (!pattern.test(value)) {
+      problems.add(`metadata.values.${key}`, `must be ${what} (got ${JSON.stringify(value)}).`);
+      continue;
+    }
+    result.facts[fact] = value;
   }
-  if (mv['public-ipv4'] !== undefined) {
-    const ip = stringValue('metadata.values.public-ipv4', mv['public-ipv4']);
-    if (ip !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) problems.add('metadata.values.public-ipv4', `must be an IPv4 address (got ${JSON.stringify(ip)}).`);
-    else if (ip !== undefined) placeholders.publicIp = result.facts.publicIp = ip;
-  }
-  if (mv['iam-security-credentials-role'] !== undefined) {
-    const role = stringValue('metadata.values.iam-security-credentials-role', mv['iam-security-credentials-role']);
-    if (role !== undefined && !/^[\w+=,.@-]{1,64}$/.test(role)) problems.add('metadata.values.iam-security-credentials-role', `must be an IAM role name (got ${JSON.stringify(role)}).`);
-    else if (role !== undefined) placeholders.role = result.facts.roleName = role;
-  }
+  if (result.facts.mac) placeholders.mac = result.facts.mac;
+  if (result.facts.publicIp) placeholders.publicIp = result.facts.publicIp;
+  if (result.facts.roleName) placeholders.role = result.facts.roleName;
   if (mv['elastic-inference-associations'] !== undefined) {
     const eia = stringValue('metadata.values.elastic-inference-associations', mv['elastic-inference-associations']);
     if (eia !== undefined) placeholders.eia = eia;
@@ -435,10 +455,10 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
       const defaultPath = 'meta-data/' + fill(METADATA_LEAVES[key], placeholders);
       const userPath = hasPath ? treePath(pathKey, mp[key], 'meta-data') : undefined;
       const target = userPath === undefined ? defaultPath : rewritePlaceholders(userPath, placeholders);
-      // mac and public-ipv4 are facts the default tree is built from; their leaves are already right.
-      const isFact = key === 'mac' || key === 'public-ipv4';
+      // Facts are already in the default tree (at every place they show); only a move is left to do.
+      const isFact = key in FACT_KEYS;
       if (target !== defaultPath) {
-        if (value !== undefined) result.operations.push({ kind: 'delete', path: defaultPath }, { kind: 'set', path: target, value });
+        if (value !== undefined && !isFact) result.operations.push({ kind: 'delete', path: defaultPath }, { kind: 'set', path: target, value });
         else result.operations.push({ kind: 'move', from: defaultPath, to: target });
       } else if (value !== undefined && !isFact) {
         result.operations.push({ kind: 'set', path: target, value });

@@ -10,7 +10,7 @@ import { CredentialRotator, CredentialTimings, defaultCredentialTimings } from '
 import { InstanceFacts, defaultInstance, defaultUserData, imdsVersions } from './defaultInstance';
 import { errorResponse } from './errorResponses';
 import { Faults, checkFaults, defaultFaults, hopsOf } from './faults';
-import { buildInstanceLabels, buildInstanceLeaves } from './instanceTree';
+import { buildInstanceLabels, buildInstanceLeaves, regionOfZone } from './instanceTree';
 import { Leaf, Route, compileRoutes, deleteSubtree, findLeafConflict, normalizeTreePath } from './metadataTree';
 import { ActiveScenario, createScenario } from './scenarios';
 import { TokenStore, parseTokenTtl } from './tokens';
@@ -89,6 +89,37 @@ const versionsRoute: Route = (() => {
 })();
 
 /**
+ * A plausible zone id: `eu-central-1b` → `euc1-az2`. (Real ids map to letters per account; this
+ * keeps the shape and the region right.)
+ */
+function zoneIdOf(zone: string, region: string): string {
+  const [geo, direction, number] = region.split('-').filter((part) => part !== 'gov');
+  const compass = /^(north|south)(east|west)$/.exec(direction);
+  const dir = compass ? compass[1][0] + compass[2][0] : direction[0];
+  const letter = zone.slice(-1);
+  return `${geo}${dir}${number}-az${letter >= 'a' && letter <= 'z' ? letter.charCodeAt(0) - 96 : 1}`;
+}
+
+/**
+ * The instance facts after a config: names that follow from changed facts are derived the way EC2
+ * forms them (region from the zone, host names from the addresses), unless the config set them.
+ */
+function deriveFacts(changes: Partial<InstanceFacts>): InstanceFacts {
+  const facts: InstanceFacts = { ...defaultInstance, ...changes };
+  if (changes.availabilityZone !== undefined && changes.region === undefined) facts.region = regionOfZone(changes.availabilityZone);
+  if (changes.region !== undefined && changes.availabilityZone === undefined) facts.availabilityZone = facts.region + 'a';
+  if (changes.availabilityZone !== undefined || changes.region !== undefined) facts.availabilityZoneId = zoneIdOf(facts.availabilityZone, facts.region);
+  const east1 = facts.region === 'us-east-1';
+  if (changes.privateIp !== undefined || changes.region !== undefined || changes.availabilityZone !== undefined) {
+    facts.localHostname = `ip-${facts.privateIp.replace(/\./g, '-')}.${east1 ? 'ec2.internal' : `${facts.region}.compute.internal`}`;
+  }
+  if (changes.publicIp !== undefined || changes.region !== undefined || changes.availabilityZone !== undefined) {
+    facts.publicHostname = `ec2-${facts.publicIp.replace(/\./g, '-')}.${east1 ? 'compute-1' : `${facts.region}.compute`}.amazonaws.com`;
+  }
+  return facts;
+}
+
+/**
  * First value of a header, by scanning rawHeaders: cheaper than `req.headers`, which builds an
  * object of every header on first access. `lowerName` must be lower case.
  */
@@ -133,11 +164,7 @@ class ImdsEmulator implements Emulator {
   private readonly sweepTimer: NodeJS.Timeout;
 
   constructor(options: EmulatorOptions, config: ResolvedConfig | undefined) {
-    this.facts = { ...defaultInstance, ...config?.facts };
-    if (config?.facts.publicIp !== undefined && config.facts.publicIp !== defaultInstance.publicIp) {
-      // Keep the public DNS name consistent with the public address, as EC2 names it.
-      this.facts.publicHostname = `ec2-${config.facts.publicIp.replace(/\./g, '-')}.compute-1.amazonaws.com`;
-    }
+    this.facts = deriveFacts(config?.facts ?? {});
     this.warnings = [...(config?.warnings ?? [])];
     this.imdsv2 = options.imdsv2 ?? config?.imdsv2 ?? 'optional';
     this.enabled = options.enabled ?? config?.enabled ?? true;
