@@ -18,6 +18,7 @@ import { SourceStatusBar } from './ui/statusBar';
 import { nodePath, type MetadataNode } from './ui/treeNodes';
 import { registerSnippetCommands } from './ui/snippetCommands';
 import { registerUserDataCommands } from './ui/userDataCommands';
+import { registerDoctorCommands } from './ui/doctorView';
 
 export interface ExtensionApi {
   /** The tree behind the view. */
@@ -84,6 +85,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     knownPaths: () => knownPaths().map((k) => k.path),
   });
   registerUserDataCommands(context, { registry, emulator: () => builtins.emulator, tree });
+  registerDoctorCommands(context, { currentSource: () => registry.active, findSource: (id) => registry.get(id) });
   // ───────────────────────────────────────────────────────────────────────────────────────────
 
   autoRefresh.setInterval(settings.autoRefreshSeconds);

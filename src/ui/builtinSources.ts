@@ -22,6 +22,7 @@ export class BuiltinSources implements vscode.Disposable {
   private detection: Promise<Ec2Evidence> | undefined;
   /** Bumped on every apply(), so a slow detection from an older apply does nothing. */
   private generation = 0;
+  private applying: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly registry: SourceRegistry,
@@ -42,7 +43,14 @@ export class BuiltinSources implements vscode.Disposable {
    * Opens the sources the settings ask for and closes the others. Resolves once the emulator
    * listens; EC2 detection (`auto`) goes on in the background and adds "This instance" if it finds EC2.
    */
-  async apply(settings: ExplorerSettings): Promise<void> {
+  apply(settings: ExplorerSettings): Promise<void> {
+    // Settings events can come in bursts: apply them one after another, in order.
+    const run = this.applying.then(() => this.applyNow(settings));
+    this.applying = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyNow(settings: ExplorerSettings): Promise<void> {
     const generation = ++this.generation;
     if (settings.source === 'direct') {
       await this.registry.removeSource(EMULATOR_SOURCE_ID);

@@ -143,9 +143,13 @@ describe('metadata explorer commands and settings', () => {
     try {
       await config().update('endpoint', 'ftp://example.invalid', vscode.ConfigurationTarget.Global);
       await config().update('source', 'direct', vscode.ConfigurationTarget.Global);
-      await waitFor(() => api.sources.get(INSTANCE_SOURCE_ID), 'This instance is open');
-      const kids = await api.tree.getChildren(api.tree.sourceNode(INSTANCE_SOURCE_ID));
-      assert.equal(kids[0]?.kind, 'error');
+      // Settings apply asynchronously: wait for This instance with the bad endpoint.
+      const kids = await waitFor(async () => {
+        if (!api.sources.get(INSTANCE_SOURCE_ID) || api.sources.get(EMULATOR_SOURCE_ID)) return undefined;
+        const rows = await api.tree.getChildren(api.tree.sourceNode(INSTANCE_SOURCE_ID));
+        return rows[0]?.kind === 'error' ? rows : undefined;
+      }, 'This instance shows an error');
+      assert.equal(kids.length, 1);
       assert.match(String(api.tree.getTreeItem(kids[0]).label), /ftp:/);
     } finally {
       await config().update('source', undefined, vscode.ConfigurationTarget.Global);
