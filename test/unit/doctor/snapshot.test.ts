@@ -11,6 +11,7 @@ import { buildSnapshot } from '../../../src/imds/snapshot';
 import type { MetadataSource, Snapshot } from '../../../src/imds/types';
 import { runDoctor, targetFromSource } from '../../../src/doctor';
 import { allText, check, emptyHome } from './helpers';
+import { isolateAwsEnvironment, startSsmWorld, type IsolatedAws, type SsmWorld } from '../../support/ssm/fixtures';
 
 /** A MetadataSource of kind ssm whose snapshots come from `inner` (as the script on the instance reads them). */
 function ssmLike(inner: ImdsSource, label = 'ssm i-0123456789abcdef0 eu-west-1'): MetadataSource {
@@ -121,5 +122,36 @@ describe('doctor: from an SSM snapshot', () => {
     } finally {
       emulator.setEnabled(true);
     }
+  });
+});
+
+describe('doctor: through the real SsmSource (local SSM endpoint → script on the "instance" → emulator)', () => {
+  let aws: IsolatedAws;
+  let world: SsmWorld;
+  const home = emptyHome();
+  before(async () => {
+    aws = isolateAwsEnvironment();
+    world = await startSsmWorld({ emulator: { imdsv2: 'required' } });
+  });
+  after(async () => {
+    await world?.close();
+    aws?.restore();
+    home.remove();
+  });
+
+  it('one SendCommand, then the IAM stage read from the recorded statuses; transport checks skipped', async () => {
+    world.emulator.setScenario('iam-role-attach', { infoAfterSeconds: 0, credentialsAfterSeconds: 600 });
+    const source = world.source();
+    const sent = world.endpoint.countOf('SendCommand');
+    const report = await runDoctor(targetFromSource(source), { env: {}, homeDir: home.dir });
+    assert.equal(world.endpoint.countOf('SendCommand'), sent + 1);
+    assert.equal(report.target.where, 'ssm');
+    assert.match(report.ranOn, /^through SSM Run Command on i-0123456789abcdef0, from a snapshot taken at /);
+    assert.equal(check(report, 'imdsv2-token').status, 'pass', 'the script on the instance used a token');
+    assert.equal(check(report, 'hop-limit').status, 'skip');
+    assert.equal(check(report, 'iam-role').status, 'pass');
+    const creds = check(report, 'iam-credentials');
+    assert.equal(creds.status, 'warn');
+    assert.match(creds.summary, /Role attached but credentials not yet there/);
   });
 });
