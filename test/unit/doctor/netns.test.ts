@@ -68,11 +68,11 @@ async function stop(child: ChildProcess | undefined): Promise<void> {
 }
 
 /** `imds doctor --json` inside the namespace, with a clean environment and an empty home. */
-function doctorInNamespace(home: string, extra: string[] = []): { code: number | null; report: DoctorReport; stderr: string } {
+function doctorInNamespace(home: string, extra: string[] = [], env: Record<string, string> = {}): { code: number | null; report: DoctorReport; stderr: string } {
   const result = spawnSync('ip', ['netns', 'exec', NS, process.execPath, '--import', 'tsx', 'src/cli/imds.ts', 'doctor', '--json', ...extra], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, ...env },
     timeout: 60_000,
   });
   assert.ok(result.stdout, `the doctor printed a report (stderr: ${result.stderr})`);
@@ -128,6 +128,30 @@ describe('doctor in a network namespace on the real link-local addresses', () =>
     const hop = report.checks.find((c) => c.id === 'hop-limit')!;
     assert.equal(hop.status, 'fail');
     assert.ok(hop.commands?.some((c) => c.endsWith('--http-put-response-hop-limit 2')));
+  });
+
+  it('no IPv6 endpoint (address removed): IPv6 is information with the enable command; IPv6 mode in the env fails', async (t) => {
+    if (!ready(t)) return;
+    await stop(emulator);
+    emulator = await startEmulatorInNamespace([]);
+    const removed = ip(['netns', 'exec', NS, 'ip', '-6', 'addr', 'del', 'fd00:ec2::254/128', 'dev', 'lo']);
+    assert.ok(removed.ok, removed.detail);
+    try {
+      const { code, report } = doctorInNamespace(home.dir);
+      assert.equal(code, 0, 'an instance without the IPv6 endpoint is normal');
+      const ipv6 = report.checks.find((c) => c.id === 'reach-ipv6')!;
+      assert.equal(ipv6.status, 'info');
+      assert.match(ipv6.evidence[0], /^GET http:\/\/\[fd00:ec2::254\]\/latest\/meta-data\/ \(no token\) → network unreachable/);
+      assert.ok(ipv6.commands?.some((c) => c.endsWith('--http-protocol-ipv6 enabled')));
+      const mode = doctorInNamespace(home.dir, [], { AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: 'IPv6' });
+      assert.equal(mode.code, 1);
+      const env = mode.report.checks.find((c) => c.id === 'env-imds')!;
+      assert.equal(env.status, 'fail');
+      assert.match(env.summary, /AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6, but the IPv6 endpoint does not answer/);
+      assert.equal(mode.report.checks.find((c) => c.id === 'iam-role')!.status, 'pass', 'the doctor itself falls back to IPv4 to read on');
+    } finally {
+      ip(['netns', 'exec', NS, 'ip', '-6', 'addr', 'add', 'fd00:ec2::254/128', 'dev', 'lo', 'nodad']);
+    }
   });
 
   it('IMDS turned off on the link-local address: exit status 1 and the command to turn it on', async (t) => {
