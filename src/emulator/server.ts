@@ -355,6 +355,9 @@ class ImdsEmulator implements Emulator {
     let url = req.url ?? '/';
     const q = url.indexOf('?');
     if (q >= 0) url = url.slice(0, q);
+    // Repeated slashes are one: the AWS SDK's MetadataService asks for `//latest/...` (endpoint
+    // pathname `/` + path), and the real service answers it.
+    if (url.includes('//')) url = url.replace(/\/{2,}/g, '/');
     const seen = stats.byPath.get(url);
     if (seen !== undefined) stats.byPath.set(url, seen + 1);
     else if (stats.byPath.size < MAX_TRACKED_PATHS) stats.byPath.set(url, 1);

@@ -167,7 +167,6 @@ describe('emulator: tree, listings and versions', () => {
       '/latest/meta-data/nope',
       '/latest/meta-data/iam/security-credentials/OtherRole',
       '/latest/meta-data/../user-data',
-      '/latest//meta-data/',
       '/latest/nothing-here/',
       '/favicon.ico',
     ]) {
@@ -176,6 +175,13 @@ describe('emulator: tree, listings and versions', () => {
       assert.equal(res.headers['content-type'], 'text/html');
       assert.match(res.text, /<title>404 - Not Found<\/title>/);
     }
+  });
+
+  it('treats repeated slashes as one, as the real service does for the AWS SDK (which sends //latest/...)', async () => {
+    assert.equal((await request(emu.url, '//latest/meta-data/instance-id')).text, defaultInstance.instanceId);
+    assert.equal((await request(emu.url, '/latest//meta-data//')).text, (await request(emu.url, '/latest/meta-data/')).text);
+    const put = await request(emu.url, '//latest/api/token', { method: 'PUT', headers: { 'X-aws-ec2-metadata-token-ttl-seconds': '60' } });
+    assert.equal(put.status, 200);
   });
 
   it('ignores a query string', async () => {
