@@ -1,0 +1,72 @@
+// `npm run bench:ssm`: snapshots of the emulator's default tree through the SSM source, with the
+// real @aws-sdk/client-ssm against the local SSM endpoint, whose "instance" runs the script here.
+// Per snapshot: SendCommand calls (target: 1), and the time from SendCommand to the decoded
+// snapshot minus the command's execution time on the endpoint (SendCommand received -> script
+// exited): what polling, transfer and decoding add (target: ≤ 300 ms). Then a tree too large for
+// one output (several parts), for how the parts cost.
+//   tsx bench/ssm.ts [--runs N]
+import { randomBytes } from 'node:crypto';
+import { startSsmWorld, isolateAwsEnvironment, INSTANCE } from '../test/support/ssm/fixtures';
+import { writeBenchReport, type BenchRow } from './report';
+
+const argv = process.argv.slice(2);
+const runs = Number(argv.includes('--runs') ? argv[argv.indexOf('--runs') + 1] : 10);
+const TARGET_OVERHEAD_MS = 300;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function main() {
+  const aws = isolateAwsEnvironment();
+  const world = await startSsmWorld();
+  const rows: BenchRow[] = [];
+  const notes: string[] = [];
+  try {
+    const source = world.source();
+    await source.snapshot(); // warm-up: loads the SDK, first connection
+    const overheads: number[] = [];
+    const totals: number[] = [];
+    const executions: number[] = [];
+    let maxCommands = 0;
+    for (let i = 0; i < runs; i++) {
+      source.refresh();
+      const before = world.endpoint.invocations().length;
+      await source.snapshot();
+      const run = source.lastRun()!;
+      const invocation = world.endpoint.invocations()[before];
+      const execution = invocation.endedAt! - invocation.sentAt;
+      executions.push(execution);
+      totals.push(run.elapsedMs);
+      overheads.push(run.elapsedMs - execution);
+      maxCommands = Math.max(maxCommands, run.commands);
+    }
+    rows.push({ metric: 'SendCommand per snapshot (default tree)', value: maxCommands, unit: '', target: '= 1', ok: maxCommands === 1 });
+    rows.push({ metric: 'command execution on the endpoint, median', value: median(executions), unit: 'ms' });
+    rows.push({ metric: 'SendCommand -> snapshot, median', value: median(totals), unit: 'ms' });
+    rows.push({ metric: 'time beyond execution, median', value: median(overheads), unit: 'ms', target: `≤ ${TARGET_OVERHEAD_MS} ms`, ok: median(overheads) <= TARGET_OVERHEAD_MS });
+    rows.push({ metric: 'time beyond execution, worst', value: Math.max(...overheads), unit: 'ms', target: `≤ ${TARGET_OVERHEAD_MS} ms`, ok: Math.max(...overheads) <= TARGET_OVERHEAD_MS });
+    notes.push(`${runs} snapshots of the default tree (${(await source.snapshot()).entries.length} paths), walker ${source.lastRun()?.tool}, GetCommandInvocation polled from 150 ms`);
+
+    // A tree that needs several outputs: 16 KB random user data and 150 random tags.
+    world.emulator.setUserData(randomBytes(16384));
+    for (let i = 0; i < 150; i++) world.emulator.setValue(`/latest/meta-data/tags/instance/Tag${i}`, randomBytes(48).toString('hex'));
+    const large = world.source({ instanceId: INSTANCE });
+    const t0 = performance.now();
+    await large.snapshot();
+    const largeMs = performance.now() - t0;
+    rows.push({ metric: 'large tree: commands (snapshot + parts)', value: large.lastRun()!.commands, unit: '' });
+    rows.push({ metric: 'large tree: SendCommand -> snapshot', value: Math.round(largeMs), unit: 'ms' });
+    await world.endpoint.idle();
+  } finally {
+    await world.close();
+    aws.restore();
+  }
+  writeBenchReport('ssm', rows, notes);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
