@@ -72,7 +72,7 @@ describe('client against hostile HTTP peers', () => {
     client = new ImdsClient({ endpoint: peer.url, requestTimeoutMs: 1500, maxRetries: 1, retryBaseDelayMs: 10, retryMaxDelayMs: 20 });
   });
   after(async () => {
-    await client.dispose?.();
+    await client.close();
     await peer.close();
   });
 
