@@ -12,6 +12,8 @@ import { maskSecretsDetailed } from '../imds/secrets';
 import { SnapshotFormatError, diffSnapshots, isEmptyDiff, loadSnapshot, maskSnapshot, serializeSnapshot } from '../imds/snapshot';
 import type { MetadataSource, Snapshot, SnapshotEntry } from '../imds/types';
 import { DOCTOR_USAGE, doctorCommand } from '../doctor/cli';
+import { isSsmError } from '../sources/ssm/errors';
+import { SSM_USAGE, ssmSourceFromCli } from '../sources/ssm/cliOptions';
 
 export const USAGE = `Usage: imds [options] <command>
 
@@ -34,6 +36,8 @@ Options:
   --timeout MS           per-request timeout (default 5000)
   --verbose              log each request and warning to stderr (never the token or a body)
   -h, --help             this help
+
+${SSM_USAGE}
 
 PATH may be absolute (/latest/meta-data/ami-id) or start at a category (meta-data/ami-id).
 Options a source adds take --name=value (or --name value).`;
@@ -124,6 +128,15 @@ export interface CliContext {
  * here that reads its options from `args.extra` and deletes what it used.
  */
 export function createSourceFromArgs(args: ParsedArgs, context: CliContext): MetadataSource {
+  const ssm = ssmSourceFromCli({
+    extra: args.extra,
+    endpoint: args.values.get('endpoint'),
+    ipv6: args.flags.has('ipv6'),
+    showSecrets: args.flags.has('show-secrets'),
+    unsupported: ['v1', 'v2-only', 'timeout'].filter((name) => args.flags.has(name) || args.values.has(name)),
+    log: args.flags.has('verbose') ? context.log : undefined,
+  });
+  if (ssm) return ssm;
   const unknown = [...args.extra.keys()];
   if (unknown.length > 0) throw new UsageError(`Unknown option --${unknown[0]}. See imds --help.`);
   if (args.values.has('endpoint') && args.flags.has('ipv6')) throw new UsageError('--endpoint and --ipv6 both choose the endpoint: give one.');
@@ -265,7 +278,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
 /** One line a person can act on. */
 export function errorLine(error: unknown): string {
-  if (isImdsError(error)) return error.toLine();
+  if (isImdsError(error) || isSsmError(error)) return error.toLine();
   if (error instanceof UsageError || error instanceof EndpointConfigError || error instanceof SnapshotFormatError) return error.message;
   if (error instanceof RangeError) return error.message;
   return error instanceof Error ? error.message : String(error);

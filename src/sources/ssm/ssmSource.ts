@@ -35,6 +35,8 @@ export interface SsmSourceOptions extends AwsConnectionOptions {
   instanceName?: string;
   chunkSize?: number;
   agentCheckAfterMs?: number;
+  /** list/get read a snapshot taken with credentials in clear (default false: masked on the instance). */
+  revealSecrets?: boolean;
   /** First backoff when SendCommand stays throttled after the SDK's retries (default 1000 ms). */
   throttleRetryBaseMs?: number;
   onProgress?: (state: ProgressState, detail: string) => void;
@@ -197,7 +199,7 @@ export class SsmSource implements MetadataSource {
   async list(path: string): Promise<ListingEntry[]> {
     let normalized = normalizePath(path);
     if (!isDirectoryPath(normalized)) normalized += '/';
-    const taken = await this.cover(this.rootFor(normalized), false);
+    const taken = await this.cover(this.rootFor(normalized), this.options.revealSecrets ?? false);
     const listing = taken.replay.listings.get(normalized);
     if (listing) return listing;
     throw this.errorAt(taken, normalized);
@@ -205,7 +207,7 @@ export class SsmSource implements MetadataSource {
 
   async get(path: string): Promise<MetadataValue> {
     const normalized = normalizePath(path);
-    const taken = await this.cover(this.rootFor(normalized), false);
+    const taken = await this.cover(this.rootFor(normalized), this.options.revealSecrets ?? false);
     const record = taken.walk.records.get(normalized);
     if (record && record.status === 200 && record.body) {
       return { path: normalized, body: record.body, text: record.body.toString('utf8'), status: 200 };

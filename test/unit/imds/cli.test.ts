@@ -170,8 +170,10 @@ describe('imds errors and options', () => {
     assert.equal(args.command, 'ls');
     assert.deepEqual(args.positionals, ['/latest/meta-data/']);
     assert.deepEqual([...args.extra], [['ssm', 'i-0123'], ['region', 'eu-west-1'], ['fast', true]]);
-    assert.throws(() => createSourceFromArgs(args, { env: {}, log: () => undefined }), /Unknown option --ssm/);
-    assert.match((await imds('--ssm', 'i-0123', 'ls')).err[0], /^imds: Unknown option --ssm/);
+    // --ssm and --region are taken by the SSM source (src/sources/ssm/cliOptions.ts); what is left is refused.
+    assert.throws(() => createSourceFromArgs(parseArgs(['--ssm', 'i-0123456789abcdef0', '--fast', 'ls']), { env: {}, log: () => undefined }), /Unknown option --fast/);
+    assert.throws(() => createSourceFromArgs(parseArgs(['--fast', 'ls']), { env: {}, log: () => undefined }), /Unknown option --fast/);
+    assert.match((await imds('--ssm', 'i-0123', 'ls')).err[0], /^imds: "i-0123" is not an EC2 or managed instance id/);
   });
 
   it('logs requests with --verbose, never the token', async () => {
