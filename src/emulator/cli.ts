@@ -35,7 +35,8 @@ Faults:
   --throttle-status CODE   status of throttled answers (default 429)
   --hop-limit N            token PUT hop limit (default 1, as on EC2)
   --hop-header NAME        header carrying a request's hop count (default X-Imds-Emulator-Hops)
-  --container-source IP    treat requests from IP as coming from a container (2 hops), repeatable
+  --container-source A     treat requests from address or IPv4 CIDR A as coming from a
+                           container (2 hops), repeatable (e.g. 127.0.0.2, 127.0.0.0/30)
 
   -h, --help               this help
 `;

@@ -1,5 +1,6 @@
 // Faults a client must survive: slow answers, a fraction of 503s, throttling beyond N requests per
 // second, and the hop limit (a token PUT from "inside a container" never gets its answer back).
+import { isIP } from 'node:net';
 
 export interface Faults {
   /** Added delay before every answer, in milliseconds. */
@@ -17,7 +18,10 @@ export interface Faults {
   hopLimit: number;
   /** Header a test client sets to say how many hops its request travelled (e.g. `2` from a container). */
   hopHeader: string;
-  /** Source addresses treated as containers (2 hops), e.g. `127.0.0.2` (all of 127/8 is loopback on Linux). */
+  /**
+   * Source addresses treated as containers (2 hops): addresses (`127.0.0.2`, `::1`) or IPv4 CIDRs
+   * (`127.0.0.0/30`). All of 127/8 is loopback on Linux, so tests can send from 127.0.0.2.
+   */
   containerSources: string[];
 }
 
@@ -42,18 +46,65 @@ export function checkFaults(f: Partial<Faults>): void {
   if (f.throttleStatus !== undefined && !(Number.isInteger(f.throttleStatus) && f.throttleStatus >= 400 && f.throttleStatus <= 599)) bad('throttleStatus', 'must be an HTTP error status (400..599)');
   if (f.hopLimit !== undefined && !(Number.isInteger(f.hopLimit) && f.hopLimit >= 1 && f.hopLimit <= 64)) bad('hopLimit', 'must be a whole number 1..64 (the EC2 range)');
   if (f.hopHeader !== undefined && !/^[A-Za-z0-9-]+$/.test(f.hopHeader)) bad('hopHeader', 'must be an HTTP header name');
-  if (f.containerSources !== undefined && !(Array.isArray(f.containerSources) && f.containerSources.every((s) => typeof s === 'string'))) bad('containerSources', 'must be a list of IP addresses');
+  if (f.containerSources !== undefined) {
+    if (!Array.isArray(f.containerSources)) bad('containerSources', 'must be a list of IP addresses or IPv4 CIDRs');
+    for (const source of f.containerSources) {
+      if (typeof source !== 'string' || !(isIP(source) || parseCidr(source))) bad('containerSources', `has ${JSON.stringify(source)}, which is neither an IP address nor an IPv4 CIDR like 127.0.0.0/30`);
+    }
+  }
 }
 
-/** The number of hops a request travelled: the hop header if given, 2 for listed container sources, else 1. */
-export function hopsOf(headerValue: string | string[] | undefined, remoteAddress: string | undefined, containerSources: ReadonlySet<string>): number {
+function ipv4ToNumber(address: string): number | undefined {
+  const parts = address.split('.');
+  if (parts.length !== 4) return undefined;
+  let n = 0;
+  for (const part of parts) {
+    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return undefined;
+    n = n * 256 + Number(part);
+  }
+  return n;
+}
+
+function parseCidr(cidr: string): { base: number; size: number } | undefined {
+  const m = /^([\d.]+)\/(\d{1,2})$/.exec(cidr);
+  const base = m ? ipv4ToNumber(m[1]) : undefined;
+  if (!m || base === undefined || Number(m[2]) > 32) return undefined;
+  const size = 2 ** (32 - Number(m[2]));
+  return { base: base - (base % size), size };
+}
+
+/** Matches request source addresses against the container list (built once per setFaults). */
+export class SourceMatcher {
+  private readonly exact = new Set<string>();
+  private readonly ranges: { base: number; size: number }[] = [];
+
+  constructor(sources: readonly string[]) {
+    for (const source of sources) {
+      const range = source.includes('/') ? parseCidr(source) : undefined;
+      if (range) this.ranges.push(range);
+      else this.exact.add(source);
+    }
+  }
+
+  get empty(): boolean {
+    return this.exact.size === 0 && this.ranges.length === 0;
+  }
+
+  matches(remoteAddress: string): boolean {
+    const plain = remoteAddress.startsWith('::ffff:') ? remoteAddress.slice(7) : remoteAddress;
+    if (this.exact.has(plain)) return true;
+    if (this.ranges.length === 0) return false;
+    const n = ipv4ToNumber(plain);
+    return n !== undefined && this.ranges.some((r) => n >= r.base && n < r.base + r.size);
+  }
+}
+
+/** The number of hops a request travelled: the hop header if given, 2 for container sources, else 1. */
+export function hopsOf(headerValue: string | string[] | undefined, remoteAddress: string | undefined, containers: SourceMatcher): number {
   if (typeof headerValue === 'string') {
     const hops = Number.parseInt(headerValue, 10);
     if (Number.isInteger(hops) && hops >= 1) return hops;
   }
-  if (remoteAddress !== undefined && containerSources.size > 0) {
-    const plain = remoteAddress.startsWith('::ffff:') ? remoteAddress.slice(7) : remoteAddress;
-    if (containerSources.has(plain)) return 2;
-  }
+  if (remoteAddress !== undefined && !containers.empty && containers.matches(remoteAddress)) return 2;
   return 1;
 }

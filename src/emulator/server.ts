@@ -9,7 +9,7 @@ import { AddressInfo, Socket } from 'node:net';
 import { CredentialRotator, CredentialTimings, defaultCredentialTimings } from './credentials';
 import { InstanceFacts, defaultInstance, defaultUserData, imdsVersions } from './defaultInstance';
 import { errorResponse } from './errorResponses';
-import { Faults, checkFaults, defaultFaults, hopsOf } from './faults';
+import { Faults, SourceMatcher, checkFaults, defaultFaults, hopsOf } from './faults';
 import { buildInstanceLabels, buildInstanceLeaves, regionOfZone } from './instanceTree';
 import { Leaf, Route, compileRoutes, deleteSubtree, findLeafConflict, normalizeTreePath } from './metadataTree';
 import { ActiveScenario, createScenario } from './scenarios';
@@ -155,7 +155,7 @@ class ImdsEmulator implements Emulator {
   private activeScenarios: ActiveScenario[] = [];
   private routes = new Map<string, Route>();
   private dirty = true;
-  private containerSources: ReadonlySet<string> = new Set();
+  private containerSources = new SourceMatcher([]);
   private throttleWindowStart = 0;
   private throttleCount = 0;
   /** Token PUTs dropped by the hop-limit fault: held open until the client gives up or we close. */
@@ -305,7 +305,7 @@ class ImdsEmulator implements Emulator {
     }
     const defined = Object.fromEntries(Object.entries(faults).filter(([, v]) => v !== undefined));
     this.faults = { ...this.faults, ...defined, hopHeader: (defined.hopHeader as string | undefined)?.toLowerCase() ?? this.faults.hopHeader };
-    this.containerSources = new Set(this.faults.containerSources);
+    this.containerSources = new SourceMatcher(this.faults.containerSources);
   }
 
   setScenario(name: string, options?: object): void {

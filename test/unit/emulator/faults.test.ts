@@ -111,6 +111,9 @@ describe('emulator faults', () => {
       assert.equal((await putToken(emu, { localAddress: '127.0.0.1' })).status, 200);
       const v1 = await request(emu.url, LEAF, { localAddress: '127.0.0.2' });
       assert.equal(v1.status, 200);
+      emu.setFaults({ containerSources: ['127.0.0.2/31'] });
+      assert.equal((await putToken(emu, { localAddress: '127.0.0.2', timeoutMs: 700 })).status, 0, 'a CIDR covers the source');
+      assert.equal((await putToken(emu, { localAddress: '127.0.0.1' })).status, 200, 'outside the CIDR');
     } finally {
       emu.setFaults({ containerSources: [] });
     }
@@ -122,6 +125,8 @@ describe('emulator faults', () => {
     assert.throws(() => emu.setFaults({ hopLimit: 0 }), /"hopLimit".*1\.\.64/);
     assert.throws(() => emu.setFaults({ throttleRps: -1 }), /"throttleRps"/);
     assert.throws(() => emu.setFaults({ latencyMs: Number.NaN }), /"latencyMs"/);
+    assert.throws(() => emu.setFaults({ containerSources: ['container-1'] }), /"containerSources" has "container-1"/);
+    assert.throws(() => emu.setFaults({ containerSources: ['10.0.0.0/40'] }), /"containerSources"/);
     assert.equal(emu.faults.errorRate, 0);
   });
 });
