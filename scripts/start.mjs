@@ -33,6 +33,8 @@ console.log(`\nEC2 Instance Metadata Explorer is running in VS Code at:\n\n  ${u
 console.log('The "EC2 Metadata" icon in the activity bar opens the tree, served by the built-in IMDS emulator. Ctrl-C stops.');
 
 if (check) {
+  const answer = await fetch(url);
+  console.log(`check: the URL answers: ${answer.status}`);
   const { openMetadataView } = await import('./lib/openView.mjs');
   const rows = await openMetadataView(server, workspace);
   console.log(`check: the metadata view shows ${rows.length} rows: ${rows.slice(0, 6).join(' | ')}`);

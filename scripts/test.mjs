@@ -45,7 +45,6 @@ if (!only) {
   check('lint', run('lint (eslint)', process.execPath, ['node_modules/eslint/bin/eslint.js', '--no-error-on-unmatched-pattern', 'src', 'test', 'bench', 'scripts']));
   check('typecheck', run('type check (tsc --noEmit)', process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.']));
 }
-check('build', run('build (esbuild)', process.execPath, ['scripts/build.mjs', '--tests']));
 
 if (!only || only === 'unit') {
   const unitFiles = files.length ? files : findTests(path.join(root, 'test/unit')).sort();
@@ -72,6 +71,8 @@ if (!only || only === 'unit') {
 }
 
 if (!only || only === 'integration') {
+  // Built here, after the unit layer: its release test makes a production build of its own.
+  check('build', run('build (esbuild)', process.execPath, ['scripts/build.mjs', '--tests']));
   const resultsFile = path.join(root, 'out/integration-results.json');
   run('integration tests (mocha inside VS Code 1.100 / code-server)', process.execPath, ['scripts/run-integration.mjs', '--no-build']);
   if (existsSync(resultsFile)) {

@@ -1,0 +1,56 @@
+// What a stranger gets: the README's main-job command (`npm start`) opens the packaged extension in
+// a local VS Code on the built-in emulator, and the .vsix holds only what runs.
+// This runs the real thing: production build, vsce package, code-server --install-extension,
+// Chromium opening the view. It needs code-server (scripts/setup-deps.sh installs it).
+import { describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+const root = path.resolve(__dirname, '../../..');
+const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+const codeServerInstalled = () => {
+  const cache = process.env.XDG_CACHE_HOME ?? path.join(process.env.HOME ?? '/root', '.cache');
+  return existsSync(path.join(process.env.CODE_SERVER_DIR ?? path.join(cache, 'ec2-metadata-explorer', 'code-server-4.100.3'), 'node_modules/.bin/code-server'));
+};
+
+describe('release: the README commands and the package', () => {
+  it('the README names exactly the two commands, and .ci/run runs its test command', () => {
+    assert.match(readme, /^npm ci && npm start\b/m);
+    assert.match(readme, /^npm ci && npm test\b/m);
+    const ci = readFileSync(path.join(root, '.ci/run'), 'utf8');
+    assert.match(ci, /^npm test$/m);
+  });
+
+  it('npm start builds, installs the .vsix into code-server and shows the emulator tree at the printed URL', { timeout: 300_000 }, async (t) => {
+    if (!codeServerInstalled()) return t.skip('code-server is not installed: run scripts/setup-deps.sh');
+    const child = spawn(process.execPath, [path.join(root, 'scripts/start.mjs'), '--check'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(code, 0, out.slice(-3000));
+    assert.match(out, /http:\/\/127\.0\.0\.1:\d+\/\?folder=/, 'prints the URL');
+    assert.match(out, /the URL answers: 200/, 'the URL answered');
+    const rows = /check: the metadata view shows (\d+) rows: (.*)/.exec(out);
+    assert.ok(rows, out.slice(-2000));
+    assert.ok(Number(rows[1]) >= 1);
+    assert.match(rows[2], /emulator/i, 'the built-in emulator is the source');
+    assert.match(rows[2], /latest/, 'the tree loaded its first level');
+  });
+
+  it('the .vsix lists only runtime files: bundles, media, manifest, docs', { timeout: 120_000 }, () => {
+    execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--production'], { cwd: root });
+    const listed = execFileSync(process.execPath, [path.join(root, 'node_modules/@vscode/vsce/vsce'), 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' })
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+    assert.ok(listed.includes('dist/extension.js'));
+    assert.ok(listed.includes('package.json'));
+    const allowed = /^(dist\/[\w/.-]+\.js|media\/[\w/.-]+\.(png|svg|md)|snippets\/[\w.-]+\.json|package\.json|package\.nls\.json|README\.md|CHANGELOG\.md|LICENSE)$/;
+    const unexpected = listed.filter((f) => !allowed.test(f));
+    assert.deepEqual(unexpected, [], 'nothing but runtime files');
+    assert.ok(!listed.some((f) => f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/') || f.includes('node_modules')));
+  });
+});
