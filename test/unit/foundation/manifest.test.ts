@@ -39,3 +39,17 @@ describe('package.json manifest', () => {
     }
   });
 });
+
+describe('README', () => {
+  it('lists every command and setting of the manifest (node scripts/readme-tables.mjs)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    execFileSync(process.execPath, [path.join(root, 'scripts/readme-tables.mjs'), '--check'], { cwd: root, stdio: 'pipe' });
+  });
+
+  it('shows only screenshots that exist', () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const images = [...readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]);
+    assert.ok(images.length >= 3);
+    for (const image of images) assert.ok(existsSync(path.join(root, image)), image);
+  });
+});
