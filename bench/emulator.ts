@@ -4,6 +4,7 @@
 // Target: ≥ 25,000 req/s and p99 ≤ 10 ms on a leaf GET (a bare node:http server: ~58,000 with wrk).
 //   tsx bench/emulator.ts [--seconds N] [--tool wrk|autocannon]
 import { spawn, spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { startEmulator, type Emulator } from '../src/emulator/server';
 import { writeBenchReport, type BenchRow } from './report';
 
@@ -36,8 +37,8 @@ function parseWrk(out: string): Result {
 }
 
 function runWrk(url: string, headers: Record<string, string>): Promise<Result> {
-  // Two threads: this machine has two cores, shared with the emulator in this process.
-  const args = ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency'];
+  // One wrk thread drives 64 connections easily and leaves the other core to the emulator.
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency'];
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
   args.push(url);
   return new Promise((resolve, reject) => {
@@ -79,7 +80,8 @@ async function main(): Promise<void> {
   console.log(`IMDS emulator benchmark: ${tool}, ${CONNECTIONS} keep-alive connections, ${seconds} s per case, Node ${process.version}`);
   const emulator = await startEmulator({ imdsv2: 'required' });
   const rows: BenchRow[] = [];
-  const notes: string[] = [`tool: ${tool}${tool === 'autocannon' ? ' (in-process: wrk is not installed; install the Debian package wrk for figures comparable to the target)' : ''}`];
+  const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+  const notes: string[] = [`load average before: ${load()} (other work on this machine lowers throughput and raises p99)`, `tool: ${tool}${tool === 'autocannon' ? ' (in-process: wrk is not installed; install the Debian package wrk for figures comparable to the target)' : ''}`];
   try {
     const put = await fetch(`${emulator.url}/latest/api/token`, { method: 'PUT', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '21600' } });
     const token = await put.text();
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
   } finally {
     await emulator.close();
   }
+  notes.push(`load average after: ${load()}`);
   writeBenchReport('emulator', rows, notes);
   const missed = rows.filter((r) => r.ok === false);
   console.log(missed.length ? `\n${missed.length} target(s) missed` : '\nall targets met');
