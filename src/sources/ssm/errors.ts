@@ -114,7 +114,7 @@ export function describeAwsError(error: unknown, context: AwsErrorContext): SsmE
       missingProfile ? `No AWS credentials for profile "${context.profile}": ${message}` : `No AWS credentials found (${message}).`,
       context.profile
         ? `Check that profile "${context.profile}" exists in ~/.aws/config or ~/.aws/credentials; for an SSO profile run ${loginHint(context.profile)}.`
-        : 'Configure credentials (aws configure, or aws configure sso then aws sso login --profile NAME), or pick a profile in the imdsExplorer.ssm.profile setting.',
+        : 'Configure credentials (aws configure, or aws configure sso then aws sso login --profile NAME), or pick a profile (--profile, or the imdsExplorer.ssm.profile setting).',
       error);
   }
   if (/region is missing|missing region/i.test(message)) {

@@ -1,0 +1,270 @@
+// The SSM commands: "IMDS: Add SSM Instance…" (profile, Region, then managed instances to pick; the
+// ones that are not Online are shown with why and cannot be picked) and "IMDS: Show SSM Script"
+// (the script a snapshot runs on the instance, read-only, for a security review). The SSM code and
+// the AWS SDK load on first use through import() of src/sources/ssm (its own bundle, dist/ssm.js).
+import * as vscode from 'vscode';
+import type { MetadataSource } from '../imds/types';
+import type { AwsProfile, ManagedInstance, ScriptPlatform, SsmError } from '../sources/ssm';
+
+export const SsmCommand = {
+  AddInstance: 'imdsExplorer.ssm.addInstance',
+  ShowScript: 'imdsExplorer.ssm.showScript',
+} as const;
+
+export const SSM_SCRIPT_SCHEME = 'imds-ssm-script';
+
+export interface SsmCommandDeps {
+  addSource(source: MetadataSource): void;
+  /** Where progress and errors are logged (the explorer's output channel). */
+  log?: (line: string) => void;
+  /** The selected source: "Show SSM Script" shows an SSM source's own script. */
+  activeSource?: () => MetadataSource | undefined;
+}
+
+/** Arguments that skip the pickers (other commands, tests, keybindings). */
+export interface AddInstanceArgs {
+  instanceId: string;
+  region?: string;
+  profile?: string;
+  platform?: ScriptPlatform;
+  name?: string;
+}
+
+interface SsmSettings {
+  endpoint?: string;
+  profile?: string;
+  region?: string;
+  commandTimeoutSeconds: number;
+}
+
+function readSsmSettings(): SsmSettings {
+  const config = vscode.workspace.getConfiguration('imdsExplorer.ssm');
+  const text = (key: string) => String(config.get(key) ?? '').trim() || undefined;
+  const timeout = Number(config.get('commandTimeoutSeconds'));
+  return {
+    endpoint: text('endpoint'),
+    profile: text('profile'),
+    region: text('region'),
+    commandTimeoutSeconds: Number.isFinite(timeout) && timeout >= 5 ? Math.min(3600, Math.round(timeout)) : 60,
+  };
+}
+
+const loadSsm = () => import('../sources/ssm');
+
+const COMMON_REGIONS = [
+  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'sa-east-1', 'eu-west-1', 'eu-west-2', 'eu-west-3',
+  'eu-central-1', 'eu-central-2', 'eu-north-1', 'eu-south-1', 'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3',
+  'ap-southeast-1', 'ap-southeast-2', 'ap-east-1', 'me-south-1', 'af-south-1',
+];
+
+const CHAIN = '$(key) Default credential chain';
+
+async function pickProfile(settings: SsmSettings): Promise<{ profile?: string; region?: string } | undefined> {
+  const { listAwsProfiles } = await loadSsm();
+  const profiles: AwsProfile[] = await listAwsProfiles();
+  type Item = vscode.QuickPickItem & { profile?: AwsProfile };
+  const items: Item[] = [
+    { label: CHAIN, description: vscode.l10n.t('environment variables, AWS_PROFILE, default profile, SSO, container or instance role') },
+    ...profiles.map((profile) => ({
+      label: `$(account) ${profile.name}`,
+      description: [profile.sso ? 'SSO' : '', profile.region ?? ''].filter(Boolean).join(' · '),
+      profile,
+    })),
+  ];
+  const preferred = items.find((item) => item.profile?.name === settings.profile);
+  if (preferred) items.unshift(...items.splice(items.indexOf(preferred), 1));
+  const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Add SSM Instance (1/3): AWS profile'), placeHolder: vscode.l10n.t('Credentials to call AWS Systems Manager with') });
+  if (!picked) return undefined;
+  return { profile: picked.profile?.name, region: picked.profile?.region };
+}
+
+async function pickRegion(defaultRegion: string | undefined): Promise<string | undefined> {
+  const regions = defaultRegion ? [defaultRegion, ...COMMON_REGIONS.filter((r) => r !== defaultRegion)] : COMMON_REGIONS;
+  const quickPick = vscode.window.createQuickPick();
+  quickPick.title = vscode.l10n.t('Add SSM Instance (2/3): Region');
+  quickPick.placeholder = vscode.l10n.t('Region of the instance (type another Region code if it is not listed)');
+  quickPick.items = regions.map((region) => ({ label: region, ...(region === defaultRegion ? { description: vscode.l10n.t('default') } : {}) }));
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (value: string | undefined) => {
+      if (settled) return;
+      settled = true;
+      resolve(value);
+      quickPick.dispose();
+    };
+    quickPick.onDidAccept(() => {
+      const typed = quickPick.value.trim();
+      const chosen = quickPick.selectedItems[0]?.label ?? typed;
+      if (/^[a-z]{2}(-[a-z]+)+-\d+$/.test(chosen)) finish(chosen);
+      else quickPick.placeholder = vscode.l10n.t('"{0}" is not a Region code such as eu-west-1', chosen);
+    });
+    quickPick.onDidHide(() => finish(undefined));
+    quickPick.show();
+  });
+}
+
+type InstanceItem = vscode.QuickPickItem & { instance?: ManagedInstance };
+
+/** Quick-pick items: Online instances to pick, then the others under a separator, each with why. */
+export function instanceItems(instances: readonly ManagedInstance[]): InstanceItem[] {
+  const online = instances.filter((i) => i.selectable);
+  const offline = instances.filter((i) => !i.selectable);
+  const item = (instance: ManagedInstance): InstanceItem => ({
+    label: `${instance.selectable ? '$(vm-running)' : '$(vm-outline)'} ${instance.name}`,
+    description: [instance.instanceId, instance.platformName ?? instance.platformType, instance.ipAddress].filter(Boolean).join(' · '),
+    detail: instance.selectable ? `${instance.pingStatus}` : `$(circle-slash) ${instance.pingStatus}: ${instance.reason ?? ''}`,
+    instance,
+  });
+  return [
+    ...online.map(item),
+    ...(offline.length ? [{ label: vscode.l10n.t('Not reachable now'), kind: vscode.QuickPickItemKind.Separator } as InstanceItem] : []),
+    ...offline.map(item),
+  ];
+}
+
+async function pickInstances(instances: ManagedInstance[]): Promise<ManagedInstance[] | undefined> {
+  const quickPick = vscode.window.createQuickPick<InstanceItem>();
+  quickPick.title = vscode.l10n.t('Add SSM Instance (3/3): managed instances');
+  quickPick.placeholder = vscode.l10n.t('Pick one or more Online instances (filter by name, id, IP or platform)');
+  quickPick.canSelectMany = true;
+  quickPick.matchOnDescription = true;
+  quickPick.matchOnDetail = true;
+  quickPick.items = instanceItems(instances);
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (value: ManagedInstance[] | undefined) => {
+      if (settled) return;
+      settled = true;
+      resolve(value);
+      quickPick.dispose();
+    };
+    quickPick.onDidChangeSelection((selection) => {
+      const refused = selection.filter((i) => i.instance && !i.instance.selectable);
+      if (refused.length === 0) return;
+      // Not Online: cannot run a command now. Keep it unpicked and say why.
+      quickPick.selectedItems = selection.filter((i) => i.instance?.selectable);
+      const first = refused[0].instance!;
+      quickPick.placeholder = vscode.l10n.t('{0} cannot be picked: {1}', first.instanceId, first.reason ?? first.pingStatus);
+    });
+    quickPick.onDidAccept(() => {
+      const picked = quickPick.selectedItems.flatMap((i) => (i.instance?.selectable ? [i.instance] : []));
+      if (picked.length) finish(picked);
+    });
+    quickPick.onDidHide(() => finish(undefined));
+    quickPick.show();
+  });
+}
+
+async function showSsmError(error: unknown, profile: string | undefined, log?: (line: string) => void): Promise<void> {
+  const ssmError = error as Partial<SsmError>;
+  const message = ssmError.summary && ssmError.remedy ? `${ssmError.summary} ${ssmError.remedy}` : error instanceof Error ? error.message : String(error);
+  log?.(`SSM: ${message}`);
+  const actions: string[] = [];
+  const login = vscode.l10n.t('Run aws sso login');
+  const copy = vscode.l10n.t('Copy Command');
+  const settings = vscode.l10n.t('Open SSM Settings');
+  if (ssmError.code === 'SsoExpired' || ssmError.code === 'ExpiredCredentials') actions.push(login, copy);
+  if (ssmError.code === 'NoRegion' || ssmError.code === 'EndpointUnreachable' || ssmError.code === 'NoCredentials') actions.push(settings);
+  const choice = await vscode.window.showErrorMessage(message, ...actions);
+  const command = profile ? `aws sso login --profile ${profile}` : 'aws sso login';
+  if (choice === login) {
+    const terminal = vscode.window.createTerminal({ name: 'AWS SSO login' });
+    terminal.show();
+    terminal.sendText(command);
+  } else if (choice === copy) {
+    await vscode.env.clipboard.writeText(command);
+  } else if (choice === settings) {
+    await vscode.commands.executeCommand('workbench.action.openSettings', 'imdsExplorer.ssm');
+  }
+}
+
+async function addInstance(deps: SsmCommandDeps, args?: AddInstanceArgs): Promise<MetadataSource[] | undefined> {
+  const settings = readSsmSettings();
+  let profile = args?.profile ?? settings.profile;
+  let region = args?.region ?? settings.region;
+  let picked: { instanceId: string; platform: ScriptPlatform; name?: string }[];
+  try {
+    const ssm = await loadSsm();
+    if (args?.instanceId) {
+      picked = [{ instanceId: args.instanceId, platform: args.platform ?? 'linux', name: args.name }];
+    } else {
+      const chosenProfile = await pickProfile(settings);
+      if (!chosenProfile) return undefined;
+      profile = chosenProfile.profile;
+      const chosenRegion = await pickRegion(region ?? chosenProfile.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION);
+      if (!chosenRegion) return undefined;
+      region = chosenRegion;
+      const instances = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Listing managed instances in {0}…', chosenRegion) },
+        () => ssm.listManagedInstances({ region: chosenRegion, profile, endpoint: settings.endpoint }),
+      );
+      if (instances.length === 0) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('No managed instances in {0} for this profile. Instances appear once their SSM agent registers (instance profile with AmazonSSMManagedInstanceCore).', chosenRegion));
+        return undefined;
+      }
+      const chosen = await pickInstances(instances);
+      if (!chosen) return undefined;
+      picked = chosen.map((i) => ({ instanceId: i.instanceId, platform: ssm.platformOf(i), name: i.name !== i.instanceId ? i.name : undefined }));
+    }
+    const sources = picked.map((instance) => new ssm.SsmSource({
+      instanceId: instance.instanceId,
+      region,
+      profile,
+      endpoint: settings.endpoint,
+      platform: instance.platform,
+      instanceName: instance.name,
+      commandTimeoutSeconds: settings.commandTimeoutSeconds,
+      onProgress: (state, detail) => deps.log?.(`SSM ${instance.instanceId}: ${state}: ${detail}`),
+    }));
+    for (const source of sources) deps.addSource(source);
+    return sources;
+  } catch (error) {
+    await showSsmError(error, profile, deps.log);
+    return undefined;
+  }
+}
+
+class ScriptDocuments implements vscode.TextDocumentContentProvider {
+  private readonly texts = new Map<string, string>();
+  set(uri: vscode.Uri, text: string): void {
+    this.texts.set(uri.toString(), text);
+  }
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.toString()) ?? '';
+  }
+}
+
+async function showScript(documents: ScriptDocuments, deps: SsmCommandDeps): Promise<vscode.TextEditor | undefined> {
+  const ssm = await loadSsm();
+  const active = deps.activeSource?.();
+  let text: string;
+  let platform: ScriptPlatform;
+  if (active?.kind === 'ssm' && typeof (active as { script?: unknown }).script === 'function') {
+    const source = active as MetadataSource & { script(): string; label: string };
+    text = source.script();
+    platform = text.startsWith('#!') ? 'linux' : 'windows';
+  } else {
+    const choice = await vscode.window.showQuickPick(
+      [{ label: 'Linux', description: 'AWS-RunShellScript', platform: 'linux' as const }, { label: 'Windows', description: 'AWS-RunPowerShellScript', platform: 'windows' as const }],
+      { title: vscode.l10n.t('Show SSM Script'), placeHolder: vscode.l10n.t('Platform of the instance') },
+    );
+    if (!choice) return undefined;
+    platform = choice.platform;
+    text = (platform === 'windows' ? ssm.buildPowerShellSnapshotScript : ssm.buildShellSnapshotScript)({ documentId: '0123456789abcdef' });
+  }
+  const uri = vscode.Uri.from({ scheme: SSM_SCRIPT_SCHEME, path: platform === 'windows' ? '/imds-snapshot.ps1' : '/imds-snapshot.sh' });
+  documents.set(uri, text);
+  const document = await vscode.workspace.openTextDocument(uri);
+  await vscode.languages.setTextDocumentLanguage(document, platform === 'windows' ? 'powershell' : 'shellscript');
+  return vscode.window.showTextDocument(document, { preview: true });
+}
+
+/** Registers the SSM commands and the read-only script documents. */
+export function registerSsmCommands(context: vscode.ExtensionContext, deps: SsmCommandDeps): void {
+  const documents = new ScriptDocuments();
+  context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(SSM_SCRIPT_SCHEME, documents),
+    vscode.commands.registerCommand(SsmCommand.AddInstance, (args?: AddInstanceArgs) => addInstance(deps, args)),
+    vscode.commands.registerCommand(SsmCommand.ShowScript, () => showScript(documents, deps)),
+  );
+}
