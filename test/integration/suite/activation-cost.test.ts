@@ -37,6 +37,13 @@ describe('activation cost', () => {
     assert.ok(loaded.includes(mainFile), `the check sees the extension's own bundle (${mainFile}) in require.cache`);
     const heavy = loaded.filter((file) => HEAVY.some((re) => re.test(file)));
     assert.deepEqual(heavy, [], 'no SSM or AWS SDK module is loaded by activation');
+    // Nor bundled into the activation bundle itself (a static import would put it there, where
+    // require.cache cannot see it): the SSM client's service target and the credential chain's
+    // last error message are strings that survive minification.
+    const bundle = fs.readFileSync(mainFile, 'utf8');
+    for (const marker of [/["']AmazonSSM["']/, /Could not load credentials from any providers/]) {
+      assert.doesNotMatch(bundle, marker, `dist/extension.js does not contain the AWS SDK (${marker})`);
+    }
 
     // Parse + evaluate of the bundle: require a fresh copy (the running one stays in the cache).
     const original = require.cache[mainFile];
