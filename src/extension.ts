@@ -19,6 +19,7 @@ import { nodePath, type MetadataNode } from './ui/treeNodes';
 import { registerSnippetCommands } from './ui/snippetCommands';
 import { registerUserDataCommands } from './ui/userDataCommands';
 import { registerDoctorCommands } from './ui/doctorView';
+import { registerSsmCommands } from './ui/ssmCommands';
 
 export interface ExtensionApi {
   /** The tree behind the view. */
@@ -86,6 +87,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   });
   registerUserDataCommands(context, { registry, emulator: () => builtins.emulator, tree });
   registerDoctorCommands(context, { currentSource: () => registry.active, findSource: (id) => registry.get(id) });
+  // SSM sources are loaded from dist/ssm.js on first use; an added instance becomes the active root.
+  registerSsmCommands(context, { addSource: (source) => registry.addSource(source, { origin: 'added', select: true }), log: (line) => log.info(line), activeSource: () => registry.active });
   // ───────────────────────────────────────────────────────────────────────────────────────────
 
   autoRefresh.setInterval(settings.autoRefreshSeconds);
