@@ -5,9 +5,10 @@
 //   tsx bench/emulator.ts [--seconds N] [--tool wrk|autocannon]
 import { spawn, spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { startEmulator, type Emulator } from '../src/emulator/server';
+import * as path from 'node:path';
 import { writeBenchReport, type BenchRow } from './report';
 
+const root = path.resolve(__dirname, '..');
 const CONNECTIONS = 64;
 const TARGET_RPS = 25_000;
 const TARGET_P99_MS = 10;
@@ -62,14 +63,36 @@ function runWrk(url: string, headers: Record<string, string>): Promise<Result> {
 }
 
 async function runAutocannon(url: string, headers: Record<string, string>): Promise<Result> {
-  // autocannon runs in this process too, so its figures are a lower bound for the emulator.
+  // autocannon is JavaScript: on two cores it competes with the emulator for CPU more than wrk does.
   const autocannon = require('autocannon') as (opts: object) => Promise<{ requests: { average: number }; latency: { p99: number }; errors: number; non2xx: number; timeouts: number }>;
   const r = await autocannon({ url, connections: CONNECTIONS, duration: seconds, headers, pipelining: 1 });
   return { rps: r.requests.average, p99Ms: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts };
 }
 
-async function measure(emulator: Emulator, path: string, headers: Record<string, string>): Promise<Result> {
-  const url = emulator.url + path;
+/** The emulator as users run it: its CLI in a process of its own, so the load tool never shares its thread. */
+async function startCliEmulator(args: string[]): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/emulator/cli.ts'), '--port', '0', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /IMDS emulator listening on (\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`emulator exited ${code}: ${err}`)));
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  return { url, stop };
+}
+
+async function measure(baseUrl: string, urlPath: string, headers: Record<string, string>): Promise<Result> {
+  const url = baseUrl + urlPath;
   // Short warm-up so the JIT and the route table are hot before the measured run.
   const warm = Date.now() + 1000;
   while (Date.now() < warm) await fetch(url, { headers }).then((r) => r.arrayBuffer());
@@ -78,31 +101,37 @@ async function measure(emulator: Emulator, path: string, headers: Record<string,
 
 async function main(): Promise<void> {
   console.log(`IMDS emulator benchmark: ${tool}, ${CONNECTIONS} keep-alive connections, ${seconds} s per case, Node ${process.version}`);
-  const emulator = await startEmulator({ imdsv2: 'required' });
   const rows: BenchRow[] = [];
   const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
-  const notes: string[] = [`load average before: ${load()} (other work on this machine lowers throughput and raises p99)`, `tool: ${tool}${tool === 'autocannon' ? ' (in-process: wrk is not installed; install the Debian package wrk for figures comparable to the target)' : ''}`];
+  const notes: string[] = [
+    `load average before: ${load()} (other work on this machine lowers throughput and raises p99)`,
+    `tool: ${tool}${tool === 'autocannon' ? (hasWrk ? ' (chosen with --tool)' : ' (wrk is not installed: install the Debian package wrk for figures comparable to the target)') : ''}; the emulator runs as its CLI in its own process`,
+  ];
+  const required = await startCliEmulator(['--imdsv2', 'required']);
   try {
-    const put = await fetch(`${emulator.url}/latest/api/token`, { method: 'PUT', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '21600' } });
+    const put = await fetch(`${required.url}/latest/api/token`, { method: 'PUT', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '21600' } });
     const token = await put.text();
     if (put.status !== 200) throw new Error(`token PUT answered ${put.status}`);
     const withToken = { 'X-aws-ec2-metadata-token': token };
 
-    const leaf = await measure(emulator, '/latest/meta-data/instance-id', withToken);
+    const leaf = await measure(required.url, '/latest/meta-data/instance-id', withToken);
     rows.push({ metric: 'leaf GET + IMDSv2 token: throughput', value: Math.round(leaf.rps), unit: 'req/s', target: `≥ ${TARGET_RPS.toLocaleString('en-US')}`, ok: leaf.rps >= TARGET_RPS });
     rows.push({ metric: 'leaf GET + IMDSv2 token: p99 latency', value: Number(leaf.p99Ms.toFixed(2)), unit: 'ms', target: `≤ ${TARGET_P99_MS} ms`, ok: leaf.p99Ms <= TARGET_P99_MS });
     rows.push({ metric: 'leaf GET + IMDSv2 token: errors', value: leaf.errors, unit: '', target: '0', ok: leaf.errors === 0 });
 
-    const listing = await measure(emulator, '/latest/meta-data/', withToken);
+    const listing = await measure(required.url, '/latest/meta-data/', withToken);
     rows.push({ metric: 'listing GET + token: throughput', value: Math.round(listing.rps), unit: 'req/s' });
     rows.push({ metric: 'listing GET + token: p99 latency', value: Number(listing.p99Ms.toFixed(2)), unit: 'ms' });
-
-    emulator.setImdsv2('optional');
-    const v1 = await measure(emulator, '/latest/meta-data/instance-id', {});
+  } finally {
+    await required.stop();
+  }
+  const optional = await startCliEmulator(['--imdsv2', 'optional']);
+  try {
+    const v1 = await measure(optional.url, '/latest/meta-data/instance-id', {});
     rows.push({ metric: 'leaf GET, IMDSv1: throughput', value: Math.round(v1.rps), unit: 'req/s' });
     rows.push({ metric: 'leaf GET, IMDSv1: p99 latency', value: Number(v1.p99Ms.toFixed(2)), unit: 'ms' });
   } finally {
-    await emulator.close();
+    await optional.stop();
   }
   notes.push(`load average after: ${load()}`);
   writeBenchReport('emulator', rows, notes);
