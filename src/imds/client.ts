@@ -319,7 +319,9 @@ export class ImdsClient {
           entry.error = `${listing.problems.length} malformed line(s) skipped: ${listing.problems.map((p) => `line ${p.line} ${p.reason}`).join('; ')}`;
         }
         entries.push(entry);
-        await Promise.all(listing.entries.map((child) => visit(child.path)));
+        // Listings go out before values: they are the crawl's critical path (the tree's depth).
+        const children = [...listing.entries.filter((e) => e.isDirectory), ...listing.entries.filter((e) => !e.isDirectory)];
+        await Promise.all(children.map((child) => visit(child.path)));
         return;
       }
       try {
