@@ -15,7 +15,7 @@ import { writeBenchReport, type BenchRow } from './report';
 
 const argv = process.argv.slice(2);
 const arg = (name: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : undefined);
-const runs = Number(arg('runs') ?? 7);
+const runs = Number(arg('runs') ?? 15);
 const latencyMs = Number(arg('latency') ?? 2);
 const TARGET_SPEEDUP = 10;
 const TARGET_REQUEST_RATIO = 0.52;
