@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   AGENT_PATH,
+  findSystemTool,
   HTTP_TOOLS,
   type HttpTool,
   makeRestrictedBin,
@@ -267,10 +268,19 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
         Buffer.from(stdout), Buffer.from(stderr + suffix));
       return;
     }
+    const powershell = invocation.documentName === 'AWS-RunPowerShellScript';
+    const pwsh = powershell ? findSystemTool('pwsh') : undefined;
+    if (powershell && !pwsh) {
+      // Windows instances run PowerShell; without pwsh here the script cannot run, and says so.
+      finish(invocation, 'Failed', 'Failed', 1, Buffer.alloc(0), Buffer.from('The local SSM endpoint cannot run AWS-RunPowerShellScript: pwsh is not installed on this machine.\nfailed to run commands: exit status 1'));
+      return;
+    }
     const workDir = invocation.workingDirectory ||
-      join(workRoot, 'orchestration', invocation.commandId, invocation.instanceId, 'awsrunShellScript', '0.awsrunShellScript');
+      join(workRoot, 'orchestration', invocation.commandId, invocation.instanceId, powershell ? 'awsrunPowerShellScript' : 'awsrunShellScript', '0.script');
     const running = runScript({
-      shell: instance.shell ?? defaultShell,
+      shell: pwsh ?? instance.shell ?? defaultShell,
+      shellArgs: pwsh ? ['-NoProfile', '-NonInteractive', '-File'] : [],
+      scriptName: pwsh ? '_script.ps1' : '_script.sh',
       script: invocation.script,
       workDir,
       env: { PATH: pathFor(instance), HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8', ...instance.env },

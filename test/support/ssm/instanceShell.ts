@@ -63,16 +63,20 @@ const CAPTURE_LIMIT = 64 * 1024 * 1024;
 
 export function runScript(options: {
   shell: string;
+  /** Arguments before the script path (e.g. pwsh's -File). */
+  shellArgs?: string[];
+  /** Default `_script.sh`, as the agent names it. */
+  scriptName?: string;
   script: string;
   workDir: string;
   env: NodeJS.ProcessEnv;
   timeoutMs: number;
 }): RunningScript {
   mkdirSync(options.workDir, { recursive: true });
-  const scriptPath = join(options.workDir, '_script.sh');
+  const scriptPath = join(options.workDir, options.scriptName ?? '_script.sh');
   writeFileSync(scriptPath, options.script, { mode: 0o700 });
   const startedAt = Date.now();
-  const child = spawn(options.shell, [scriptPath], {
+  const child = spawn(options.shell, [...(options.shellArgs ?? []), scriptPath], {
     cwd: options.workDir,
     env: options.env,
     detached: true,

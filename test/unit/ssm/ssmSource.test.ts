@@ -116,6 +116,19 @@ describe('SsmSource against the emulator (IMDSv2 optional)', () => {
     assertSamePaths(await source.snapshot(), await world.direct());
   });
 
+  it('reads a Windows instance with the PowerShell script (AWS-RunPowerShellScript)', async (t) => {
+    const id = 'i-0bbbbbbbbbbbbbbb3';
+    world.endpoint.setInstance({ instanceId: id, platformType: 'Windows' });
+    const source = world.source({ instanceId: id, platform: 'windows' });
+    if (!findSystemTool('pwsh')) {
+      // Still checks the document and platform are sent right: the endpoint refuses to fake a run.
+      await assert.rejects(source.snapshot(), /cannot run AWS-RunPowerShellScript: pwsh is not installed/);
+      assert.equal(world.endpoint.calls.filter((c) => c.operation === 'SendCommand').at(-1)?.body.DocumentName, 'AWS-RunPowerShellScript');
+      return t.skip('pwsh (PowerShell) is not installed on this machine: the Windows script was sent but not run');
+    }
+    assertSamePaths(await source.snapshot(), await world.direct());
+  });
+
   it('takes the IMDS endpoint from the instance environment when none is given', async () => {
     const id = 'i-0bbbbbbbbbbbbbbb2';
     world.endpoint.setInstance({ instanceId: id, env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: world.emulator.url } });
