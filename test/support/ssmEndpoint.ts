@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   AGENT_PATH,
@@ -114,6 +115,8 @@ export interface SsmEndpoint {
   countOf(operation: string): number;
   invocations(): InvocationRecord[];
   invocation(commandId: string, instanceId: string): InvocationRecord | undefined;
+  /** The instance's temp directory (its TMPDIR): where the script keeps long documents. */
+  tmpDir(instanceId: string): string;
   setInstance(instance: FakeInstance): void;
   updateInstance(instanceId: string, patch: Partial<FakeInstance>): void;
   removeInstance(instanceId: string): void;
@@ -240,6 +243,13 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
     return bin;
   }
 
+  /** Each instance has its own temp directory (its /tmp), removed with the endpoint. */
+  function tmpDirOf(instanceId: string): string {
+    const dir = join(workRoot, 'instances', instanceId, 'tmp');
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
   function managedInstances(): FakeInstance[] {
     return [...instances.values()].filter((instance) => instance.managed !== false);
   }
@@ -283,7 +293,7 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
       scriptName: pwsh ? '_script.ps1' : '_script.sh',
       script: invocation.script,
       workDir,
-      env: { PATH: pathFor(instance), HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8', ...instance.env },
+      env: { PATH: pathFor(instance), HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8', TMPDIR: tmpDirOf(invocation.instanceId), ...instance.env },
       timeoutMs: invocation.executionTimeoutSeconds * 1000,
     });
     invocation.running = running;
@@ -715,6 +725,7 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
       const found = invocations.get(key(commandId, instanceId));
       return found && publicRecord(found);
     },
+    tmpDir: tmpDirOf,
     setInstance: (instance) => void instances.set(instance.instanceId, { ...instance }),
     updateInstance: (instanceId, patch) => {
       const current = instances.get(instanceId);

@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Snapshot } from '../../../src/imds/types';
@@ -180,6 +179,6 @@ describe('SsmSource: IMDSv2 required, and a tree too large for one command outpu
     for (let i = 0; i < 50 && world.endpoint.countOf('SendCommand') < sentBefore + first.parts + 1; i++) await new Promise((r) => setTimeout(r, 20));
     await world.endpoint.idle();
     assert.equal(world.endpoint.countOf('SendCommand'), sentBefore + first.parts + 1, 'parts plus one cleanup command');
-    assert.ok(!existsSync(join(tmpdir(), `imds-explorer-${first.id}.b64`)), 'the kept copy was removed');
+    assert.ok(!existsSync(join(world.endpoint.tmpDir(INSTANCE), `imds-explorer-${first.id}.b64`)), 'the kept copy was removed');
   });
 });
