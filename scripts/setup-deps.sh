@@ -14,6 +14,7 @@ declare -A want=(
   [iptables]=/usr/sbin/iptables-restore # syntax check of the restriction-rule snippets
   [wget]=/usr/bin/wget                  # the SSM script's wget-only path
   [curl]=/usr/bin/curl                  # the curl snippets and the SSM script
+  [python3]=/usr/bin/python3            # the SSM script's python walker, cloud-init, broken test peers
 )
 missing=()
 for pkg in "${!want[@]}"; do
