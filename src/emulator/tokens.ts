@@ -1,5 +1,5 @@
 // IMDSv2 session tokens: random opaque strings with an expiry. A lookup is one Map get and one
-// comparison; expired tokens are swept now and then so the map stays small.
+// comparison; expired tokens are swept every minute (by the server) and when the store is full.
 import { randomBytes } from 'node:crypto';
 
 export const MIN_TOKEN_TTL_SECONDS = 1;
@@ -12,7 +12,8 @@ export function parseTokenTtl(header: string | string[] | undefined): number | u
   return ttl >= MIN_TOKEN_TTL_SECONDS && ttl <= MAX_TOKEN_TTL_SECONDS ? ttl : undefined;
 }
 
-const SWEEP_THRESHOLD = 4096;
+/** Past this many live tokens the oldest is forgotten: memory stays bounded under any client. */
+const MAX_TOKENS = 100_000;
 
 export class TokenStore {
   private readonly expiries = new Map<string, number>();
@@ -21,7 +22,11 @@ export class TokenStore {
 
   /** Issues a token valid for ttlSeconds. Shaped like the real ones: base64 starting `AQAEA`. */
   issue(ttlSeconds: number): string {
-    if (this.expiries.size >= SWEEP_THRESHOLD) this.sweep();
+    if (this.expiries.size >= MAX_TOKENS) {
+      this.sweep();
+      // Map order is issue order: the first key is the oldest token.
+      if (this.expiries.size >= MAX_TOKENS) this.expiries.delete(this.expiries.keys().next().value as string);
+    }
     const token = 'AQAEA' + randomBytes(39).toString('base64url');
     this.expiries.set(token, this.now() + ttlSeconds * 1000);
     return token;

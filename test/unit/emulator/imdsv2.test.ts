@@ -3,6 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { defaultInstance, startEmulator, type Emulator } from '../../../src/emulator/server';
+import { TokenStore, parseTokenTtl } from '../../../src/emulator/tokens';
 import { eventually, getToken, request } from './http';
 
 const TTL = 'X-aws-ec2-metadata-token-ttl-seconds';
@@ -144,5 +145,25 @@ describe('emulator: IMDS turned off', () => {
     const token = await getToken(emu.url);
     emu.setEnabled(false);
     assert.equal((await request(emu.url, LEAF, { headers: { [TOKEN]: token } })).status, 403);
+  });
+});
+
+describe('emulator: token store bounds', () => {
+  it('keeps at most 100,000 tokens, forgetting the oldest first', () => {
+    const store = new TokenStore();
+    const first = store.issue(60);
+    for (let i = 1; i < 100_000; i++) store.issue(60);
+    assert.equal(store.size, 100_000);
+    assert.ok(store.isValid(first));
+    const newest = store.issue(60);
+    assert.equal(store.size, 100_000);
+    assert.ok(!store.isValid(first), 'the oldest token was forgotten');
+    assert.ok(store.isValid(newest));
+  });
+
+  it('parses TTL headers strictly', () => {
+    assert.equal(parseTokenTtl('21600'), 21600);
+    assert.equal(parseTokenTtl(' 60 '), 60);
+    for (const bad of [undefined, '', '0', '21601', '1e3', '0x10', '-1', ['60', '60']]) assert.equal(parseTokenTtl(bad), undefined, JSON.stringify(bad));
   });
 });
