@@ -32,6 +32,14 @@ function lazyEntriesPlugin(outDir) {
   };
 }
 
+/** Resolves `undici` to the slim entry (scripts/undici-slim.cjs) for the code we bundle. */
+const undiciSlimPlugin = {
+  name: 'undici-slim',
+  setup(build) {
+    build.onResolve({ filter: /^undici$/ }, () => ({ path: path.join(root, 'scripts/undici-slim.cjs') }));
+  },
+};
+
 /** Prints errors in the form VS Code's esbuild problem matcher reads. */
 const problemMatcherPlugin = {
   name: 'problem-matcher',
@@ -68,7 +76,7 @@ function entry(source, outfile, extra = {}) {
     ...common,
     entryPoints: [path.join(root, source)],
     outfile: path.join(root, outfile),
-    plugins: [lazyEntriesPlugin(outDir), problemMatcherPlugin],
+    plugins: [lazyEntriesPlugin(outDir), undiciSlimPlugin, problemMatcherPlugin],
     ...extra,
   };
 }
