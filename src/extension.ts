@@ -20,6 +20,7 @@ import { registerSnippetCommands } from './ui/snippetCommands';
 import { registerUserDataCommands } from './ui/userDataCommands';
 import { registerDoctorCommands } from './ui/doctorView';
 import { registerSsmCommands } from './ui/ssmCommands';
+import { registerEmulatorCommands } from './ui/emulatorCommands';
 
 export interface ExtensionApi {
   /** The tree behind the view. */
@@ -81,6 +82,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   );
 
   // ── Other capabilities register here, each with the same services ──────────────────────────
+  registerEmulatorCommands(context, {
+    emulator: () => builtins.emulator,
+    start: () => builtins.startEmulatorSource(settings),
+    stop: () => builtins.stopEmulatorSource(),
+    changed: () => tree.refresh(),
+    log: (line) => log.info(line),
+  });
   registerSnippetCommands(context, {
     getSelectedNodePath: () => (view.selection[0] ? nodePath(view.selection[0]) : undefined),
     knownPaths: () => knownPaths().map((k) => k.path),

@@ -79,6 +79,27 @@ export class BuiltinSources implements vscode.Disposable {
     }
   }
 
+  /** Starts the in-process emulator and opens its root (the emulator commands' Start). */
+  startEmulatorSource(settings: ExplorerSettings): Promise<Emulator> {
+    const run = this.applying.then(async () => {
+      const emulator = await this.startEmulator();
+      this.registry.addSource(this.emulatorSource(emulator, settings), { origin: 'emulator' });
+      return emulator;
+    });
+    this.applying = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Closes the emulator's root and stops the server (the emulator commands' Stop). */
+  stopEmulatorSource(): Promise<void> {
+    const run = this.applying.then(async () => {
+      await this.registry.removeSource(EMULATOR_SOURCE_ID);
+      await this.stopEmulator();
+    });
+    this.applying = run.catch(() => undefined);
+    return run;
+  }
+
   async dispose(): Promise<void> {
     this.generation++;
     await this.stopEmulator();
