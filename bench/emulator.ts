@@ -37,9 +37,9 @@ function parseWrk(out: string): Result {
   return { rps, p99Ms: Number(p99[1]) * scale, errors };
 }
 
-function runWrk(url: string, headers: Record<string, string>): Promise<Result> {
+function runWrk(url: string, headers: Record<string, string>, durationSeconds = seconds): Promise<Result> {
   // One wrk thread drives 64 connections easily and leaves the other core to the emulator.
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency'];
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${durationSeconds}s`, '--latency'];
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
   args.push(url);
   return new Promise((resolve, reject) => {
@@ -93,9 +93,12 @@ async function startCliEmulator(args: string[]): Promise<{ url: string; stop: ()
 
 async function measure(baseUrl: string, urlPath: string, headers: Record<string, string>): Promise<Result> {
   const url = baseUrl + urlPath;
-  // Short warm-up so the JIT and the route table are hot before the measured run.
-  const warm = Date.now() + 1000;
-  while (Date.now() < warm) await fetch(url, { headers }).then((r) => r.arrayBuffer());
+  // Unmeasured warm-up at full load, so the JIT is done and the 64 sockets are open: steady state only.
+  if (tool === 'wrk') await runWrk(url, headers, 2);
+  else {
+    const warm = Date.now() + 2000;
+    while (Date.now() < warm) await fetch(url, { headers }).then((r) => r.arrayBuffer());
+  }
   return tool === 'wrk' ? runWrk(url, headers) : runAutocannon(url, headers);
 }
 
