@@ -22,12 +22,22 @@ const ABOVE = '#!/usr/bin/env bash\nset -u\n';
 const BELOW = '\necho "done"\n';
 
 // Untitled documents this suite opened: reverted before closing, or closing them would ask to save.
+// Each has a name of its own: VS Code reuses `Untitled-N` names, and an extension host that has not
+// yet seen the old one close could hand it out again for the new one.
 const opened: vscode.TextDocument[] = [];
+let untitledCount = 0;
 
 async function shellEditor(content: string): Promise<vscode.TextEditor> {
-  const document = await vscode.workspace.openTextDocument({ language: 'shellscript', content });
+  const uri = vscode.Uri.from({ scheme: 'untitled', path: `snippet-test-${++untitledCount}.sh` });
+  const document = await vscode.workspace.openTextDocument(uri);
   opened.push(document);
-  return vscode.window.showTextDocument(document);
+  const editor = await vscode.window.showTextDocument(document);
+  await editor.edit((edit) => edit.insert(new vscode.Position(0, 0), content));
+  assert.equal(document.getText(), content);
+  assert.equal(document.languageId, 'shellscript', 'a .sh document is a shell script');
+  // The insert command works on the active editor: make sure the extension host sees this one.
+  await waitFor(() => vscode.window.activeTextEditor?.document === document, `${uri.path} is the active editor`);
+  return editor;
 }
 
 async function closeOpened(): Promise<void> {
@@ -35,6 +45,7 @@ async function closeOpened(): Promise<void> {
     if (document.isClosed) continue;
     await vscode.window.showTextDocument(document);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    await waitFor(() => document.isClosed, `${document.uri.path} closed`);
   }
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }
