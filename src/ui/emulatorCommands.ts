@@ -75,7 +75,9 @@ function timingChoices(name: ScenarioName): TimingChoice[] {
 class EmulatorCommandsImpl implements EmulatorCommands {
   private readonly item: vscode.StatusBarItem;
   private readonly disposables: vscode.Disposable[] = [];
-  private ticker: NodeJS.Timeout | undefined;
+  private readonly ticker: NodeJS.Timeout;
+  /** What the item shows now; the item is touched only when this changes. */
+  private shown = '';
 
   constructor(private readonly deps: EmulatorCommandDeps) {
     this.item = vscode.window.createStatusBarItem('imdsExplorer.emulator', vscode.StatusBarAlignment.Left, 9);
@@ -90,6 +92,10 @@ class EmulatorCommandsImpl implements EmulatorCommands {
       vscode.commands.registerCommand(EmulatorCommand.Menu, () => this.menu()),
     );
     this.update();
+    // The emulator also starts and stops without these commands (activation, settings changes) and
+    // its timelines count down on their own: re-read it every second, touching the UI only on change.
+    this.ticker = setInterval(() => this.update(), 1000);
+    this.ticker.unref?.();
   }
 
   get statusText(): string {
@@ -98,14 +104,20 @@ class EmulatorCommandsImpl implements EmulatorCommands {
 
   update(): void {
     const emulator = this.deps.emulator();
-    void vscode.commands.executeCommand('setContext', EMULATOR_RUNNING_CONTEXT, emulator !== undefined);
     if (!emulator) {
-      this.item.hide();
-      this.setTicking(false);
+      if (this.shown !== 'stopped') {
+        this.shown = 'stopped';
+        void vscode.commands.executeCommand('setContext', EMULATOR_RUNNING_CONTEXT, false);
+        this.item.hide();
+      }
       return;
     }
     const scenario = emulator.scenario;
     const mode = !emulator.enabled ? vscode.l10n.t('IMDS off') : emulator.imdsv2 === 'required' ? vscode.l10n.t('IMDSv2 required') : vscode.l10n.t('IMDSv2 optional');
+    const signature = [emulator.url, scenario.description, mode].join('|');
+    if (signature === this.shown) return;
+    if (this.shown === '' || this.shown === 'stopped') void vscode.commands.executeCommand('setContext', EMULATOR_RUNNING_CONTEXT, true);
+    this.shown = signature;
     const parts = [`$(server-process) ${vscode.l10n.t('Emulator')} :${emulator.port}`];
     if (scenario.name !== 'none') parts.push(scenario.name);
     if (emulator.imdsv2 === 'required' || !emulator.enabled) parts.push(mode);
@@ -117,18 +129,6 @@ class EmulatorCommandsImpl implements EmulatorCommands {
     md.appendMarkdown(vscode.l10n.t('Click for emulator actions.'));
     this.item.tooltip = md;
     this.item.show();
-    // Timelines count down ("notice in 8 s"): keep the tooltip current while one runs.
-    this.setTicking(scenario.name !== 'none');
-  }
-
-  private setTicking(on: boolean): void {
-    if (on && !this.ticker) {
-      this.ticker = setInterval(() => this.update(), 1000);
-      this.ticker.unref?.();
-    } else if (!on && this.ticker) {
-      clearInterval(this.ticker);
-      this.ticker = undefined;
-    }
   }
 
   private async start(): Promise<Emulator | undefined> {
@@ -246,14 +246,14 @@ class EmulatorCommandsImpl implements EmulatorCommands {
   }
 
   dispose(): void {
-    this.setTicking(false);
+    clearInterval(this.ticker);
     for (const d of this.disposables) d.dispose();
   }
 }
 
 /**
- * Registers the emulator commands and the emulator status bar item. Call `update()` on the result
- * whenever the emulator starts or stops by other means (e.g. a settings change).
+ * Registers the emulator commands and the emulator status bar item (which follows the emulator by
+ * itself; `update()` on the result refreshes it at once).
  */
 export function registerEmulatorCommands(context: vscode.ExtensionContext, deps: EmulatorCommandDeps): EmulatorCommands {
   const commands = new EmulatorCommandsImpl(deps);
