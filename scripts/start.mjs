@@ -27,7 +27,7 @@ const workspace = path.join(home, 'workspace');
 mkdirSync(workspace, { recursive: true });
 execFileSync(codeServerBin(), ['--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', vsix, '--force'], { stdio: ['ignore', 'ignore', 'inherit'] });
 
-const server = await startCodeServer({ port, workspace, extensionsDir, userDataDir, settings: { 'imdsExplorer.source': 'emulator' } });
+const server = await startCodeServer({ port, workspace, extensionsDir, userDataDir, settings: { 'imdsExplorer.source': 'emulator', 'git.openRepositoryInParentFolders': 'never' } });
 const url = `${server.url}/?folder=${encodeURIComponent(workspace)}`;
 console.log(`\nEC2 Instance Metadata Explorer is running in VS Code at:\n\n  ${url}\n\nOpen it in a browser on this machine (bound to 127.0.0.1 only; use an SSH tunnel from elsewhere).`);
 console.log('The "EC2 Metadata" icon in the activity bar opens the tree, served by the built-in IMDS emulator. Ctrl-C stops.');
@@ -36,7 +36,7 @@ if (check) {
   const answer = await fetch(url);
   console.log(`check: the URL answers: ${answer.status}`);
   const { openMetadataView } = await import('./lib/openView.mjs');
-  const rows = await openMetadataView(server, workspace);
+  const rows = await openMetadataView(server, workspace, { screenshot: 'screenshots/start-check.png' });
   console.log(`check: the metadata view shows ${rows.length} rows: ${rows.slice(0, 6).join(' | ')}`);
   await server.stop();
   process.exit(rows.length > 0 ? 0 : 1);

@@ -8,10 +8,11 @@ export async function openMetadataView(server, workspace, { screenshot } = {}) {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
     await page.waitForSelector('.activitybar', { timeout: 60_000 });
-    await page.keyboard.press('F1');
-    await page.keyboard.type('View: Show EC2 Metadata');
-    await page.waitForTimeout(500);
-    await page.keyboard.press('Enter');
+    // Click the view container's icon, as a person would (the palette may not list it yet on a
+    // first start, while extensions register).
+    const icon = page.locator('.activitybar .action-item a[aria-label^="EC2 Metadata"]');
+    await icon.waitFor({ timeout: 60_000 });
+    await icon.click();
     const rows = page.locator('.pane-body .monaco-list-row');
     await rows.first().waitFor({ timeout: 30_000 }).catch(() => {});
     await page.waitForTimeout(1500);
