@@ -5,18 +5,7 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { parseListing, parseListingDetailed } from '../../../src/imds/paths';
 import { isImdsError } from '../../../src/imds/errors';
-
-/** Mulberry32: a tiny seeded PRNG, so a failure can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as prng } from '../../fixtures/user-data/prng';
 
 const PARENTS = ['/', '/latest/', '/latest/meta-data/', '/latest/meta-data/public-keys/', '/latest/meta-data/network/interfaces/macs/', '/2021-07-15/meta-data/'];
 const SEEDS_PER_KIND = Number(process.env.IMDS_FUZZ_ITERATIONS ?? 2000);
