@@ -119,6 +119,8 @@ export interface FleetOptions extends AwsConnectionOptions {
   commandTimeoutSeconds?: number;
   tool?: WalkerTool;
   chunkSize?: number;
+  /** Stops waiting and cancels the commands (each result then carries a Cancelled error). */
+  signal?: AbortSignal;
   onProgress?: (instanceId: string, state: ProgressState, detail: string) => void;
 }
 
@@ -178,6 +180,7 @@ export async function snapshotFleet(options: FleetOptions): Promise<FleetSnapsho
       chunkSize: options.chunkSize,
       timeoutSeconds: options.commandTimeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS,
       label: (id) => `ssm ${id}${connection.region ? ` ${connection.region}` : ''}`,
+      signal: options.signal,
       onProgress: options.onProgress,
     });
     return { results, skipped, commandsSent: runner.sentCommands, elapsedMs: Date.now() - started };
