@@ -1,17 +1,26 @@
 // The SSM commands: "IMDS: Add SSM Instance…" (profile, Region, then managed instances to pick; the
-// ones that are not Online are shown with why and cannot be picked) and "IMDS: Show SSM Script"
-// (the script a snapshot runs on the instance, read-only, for a security review). The SSM code and
-// the AWS SDK load on first use through import() of src/sources/ssm (its own bundle, dist/ssm.js).
+// ones that are not Online are shown with why and cannot be picked), "IMDS: Show SSM Script"
+// (the script a snapshot runs on the instance, read-only, for a security review) and "IMDS: Compare
+// SSM Fleet…" (up to 50 instances, or a tag, read with one Run Command and compared side by side in
+// a read-only Markdown document). The SSM code and the AWS SDK load on first use through import()
+// of src/sources/ssm (its own bundle, dist/ssm.js).
 import * as vscode from 'vscode';
-import type { MetadataSource } from '../imds/types';
+import type { MetadataSource, Snapshot } from '../imds/types';
 import type { AwsProfile, ManagedInstance, ScriptPlatform, SsmError } from '../sources/ssm';
+import { describeError } from './errorText';
+import { fleetReportMarkdown, parseTag } from './ssmFleetReport';
 
 export const SsmCommand = {
   AddInstance: 'imdsExplorer.ssm.addInstance',
   ShowScript: 'imdsExplorer.ssm.showScript',
+  CompareFleet: 'imdsExplorer.ssm.compareFleet',
 } as const;
 
 export const SSM_SCRIPT_SCHEME = 'imds-ssm-script';
+export const SSM_FLEET_SCHEME = 'imds-ssm-fleet';
+
+/** One Run Command reaches at most this many instances (MAX_FLEET in src/sources/ssm, not imported: it would load the SDK bundle). */
+const FLEET_MAX = 50;
 
 export interface SsmCommandDeps {
   addSource(source: MetadataSource): void;
@@ -28,6 +37,17 @@ export interface AddInstanceArgs {
   profile?: string;
   platform?: ScriptPlatform;
   name?: string;
+}
+
+/** Arguments of "Compare SSM Fleet…" that skip the pickers (tests, automation): instance ids or a tag. */
+export interface CompareFleetArgs {
+  instanceIds?: string[];
+  /** `Key=Value`: every Online Linux instance with this tag. */
+  tag?: string;
+  profile?: string;
+  region?: string;
+  /** SSM API endpoint; default the imdsExplorer.ssm.endpoint setting. */
+  endpoint?: string;
 }
 
 interface SsmSettings {
@@ -59,7 +79,7 @@ const COMMON_REGIONS = [
 
 const CHAIN = '$(key) Default credential chain';
 
-async function pickProfile(settings: SsmSettings): Promise<{ profile?: string; region?: string } | undefined> {
+async function pickProfile(settings: SsmSettings, title = vscode.l10n.t('Add SSM Instance (1/3): AWS profile')): Promise<{ profile?: string; region?: string } | undefined> {
   const { listAwsProfiles } = await loadSsm();
   const profiles: AwsProfile[] = await listAwsProfiles();
   type Item = vscode.QuickPickItem & { profile?: AwsProfile };
@@ -73,15 +93,15 @@ async function pickProfile(settings: SsmSettings): Promise<{ profile?: string; r
   ];
   const preferred = items.find((item) => item.profile?.name === settings.profile);
   if (preferred) items.unshift(...items.splice(items.indexOf(preferred), 1));
-  const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Add SSM Instance (1/3): AWS profile'), placeHolder: vscode.l10n.t('Credentials to call AWS Systems Manager with') });
+  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t('Credentials to call AWS Systems Manager with') });
   if (!picked) return undefined;
   return { profile: picked.profile?.name, region: picked.profile?.region };
 }
 
-async function pickRegion(defaultRegion: string | undefined): Promise<string | undefined> {
+async function pickRegion(defaultRegion: string | undefined, title = vscode.l10n.t('Add SSM Instance (2/3): Region')): Promise<string | undefined> {
   const regions = defaultRegion ? [defaultRegion, ...COMMON_REGIONS.filter((r) => r !== defaultRegion)] : COMMON_REGIONS;
   const quickPick = vscode.window.createQuickPick();
-  quickPick.title = vscode.l10n.t('Add SSM Instance (2/3): Region');
+  quickPick.title = title;
   quickPick.placeholder = vscode.l10n.t('Region of the instance (type another Region code if it is not listed)');
   quickPick.items = regions.map((region) => ({ label: region, ...(region === defaultRegion ? { description: vscode.l10n.t('default') } : {}) }));
   return new Promise((resolve) => {
@@ -122,29 +142,50 @@ export function instanceItems(instances: readonly ManagedInstance[]): InstanceIt
   ];
 }
 
-async function pickInstances(instances: ManagedInstance[]): Promise<ManagedInstance[] | undefined> {
+interface PickInstancesOptions {
+  title: string;
+  placeholder: string;
+  /** Most instances that may be picked at once. */
+  max?: number;
+  /** A title-bar button that ends the pick with 'tag' (target by tag instead). */
+  tagButton?: vscode.QuickInputButton;
+}
+
+async function pickInstances(instances: ManagedInstance[], options: PickInstancesOptions): Promise<ManagedInstance[] | 'tag' | undefined> {
   const quickPick = vscode.window.createQuickPick<InstanceItem>();
-  quickPick.title = vscode.l10n.t('Add SSM Instance (3/3): managed instances');
-  quickPick.placeholder = vscode.l10n.t('Pick one or more Online instances (filter by name, id, IP or platform)');
+  quickPick.title = options.title;
+  quickPick.placeholder = options.placeholder;
   quickPick.canSelectMany = true;
   quickPick.matchOnDescription = true;
   quickPick.matchOnDetail = true;
   quickPick.items = instanceItems(instances);
+  if (options.tagButton) quickPick.buttons = [options.tagButton];
   return new Promise((resolve) => {
     let settled = false;
-    const finish = (value: ManagedInstance[] | undefined) => {
+    let kept: readonly InstanceItem[] = [];
+    const finish = (value: ManagedInstance[] | 'tag' | undefined) => {
       if (settled) return;
       settled = true;
       resolve(value);
       quickPick.dispose();
     };
+    quickPick.onDidTriggerButton((button) => {
+      if (button === options.tagButton) finish('tag');
+    });
     quickPick.onDidChangeSelection((selection) => {
       const refused = selection.filter((i) => i.instance && !i.instance.selectable);
-      if (refused.length === 0) return;
-      // Not Online: cannot run a command now. Keep it unpicked and say why.
-      quickPick.selectedItems = selection.filter((i) => i.instance?.selectable);
-      const first = refused[0].instance!;
-      quickPick.placeholder = vscode.l10n.t('{0} cannot be picked: {1}', first.instanceId, first.reason ?? first.pingStatus);
+      if (refused.length > 0) {
+        // Not Online: cannot run a command now. Keep it unpicked and say why.
+        quickPick.selectedItems = kept = selection.filter((i) => i.instance?.selectable);
+        const first = refused[0].instance!;
+        quickPick.placeholder = vscode.l10n.t('{0} cannot be picked: {1}', first.instanceId, first.reason ?? first.pingStatus);
+      } else if (options.max !== undefined && selection.length > options.max) {
+        // One command reaches at most `max` instances: the selection stays as it was.
+        quickPick.selectedItems = kept;
+        quickPick.placeholder = vscode.l10n.t('At most {0} instances can be picked for one command.', options.max);
+      } else {
+        kept = selection;
+      }
     });
     quickPick.onDidAccept(() => {
       const picked = quickPick.selectedItems.flatMap((i) => (i.instance?.selectable ? [i.instance] : []));
@@ -202,8 +243,11 @@ async function addInstance(deps: SsmCommandDeps, args?: AddInstanceArgs): Promis
         void vscode.window.showInformationMessage(vscode.l10n.t('No managed instances in {0} for this profile. Instances appear once their SSM agent registers (instance profile with AmazonSSMManagedInstanceCore).', chosenRegion));
         return undefined;
       }
-      const chosen = await pickInstances(instances);
-      if (!chosen) return undefined;
+      const chosen = await pickInstances(instances, {
+        title: vscode.l10n.t('Add SSM Instance (3/3): managed instances'),
+        placeholder: vscode.l10n.t('Pick one or more Online instances (filter by name, id, IP or platform)'),
+      });
+      if (!chosen || chosen === 'tag') return undefined;
       picked = chosen.map((i) => ({ instanceId: i.instanceId, platform: ssm.platformOf(i), name: i.name !== i.instanceId ? i.name : undefined }));
     }
     const sources = picked.map((instance) => new ssm.SsmSource({
@@ -224,6 +268,7 @@ async function addInstance(deps: SsmCommandDeps, args?: AddInstanceArgs): Promis
   }
 }
 
+/** Read-only documents (the script, fleet comparisons): their text is set before they open. */
 class ScriptDocuments implements vscode.TextDocumentContentProvider {
   private readonly texts = new Map<string, string>();
   set(uri: vscode.Uri, text: string): void {
@@ -259,12 +304,154 @@ async function showScript(documents: ScriptDocuments, deps: SsmCommandDeps): Pro
   return vscode.window.showTextDocument(document, { preview: true });
 }
 
-/** Registers the SSM commands and the read-only script documents. */
+async function askTag(): Promise<{ key: string; value: string } | undefined> {
+  const text = await vscode.window.showInputBox({
+    title: vscode.l10n.t('Compare SSM Fleet (3/3): instances by tag'),
+    prompt: vscode.l10n.t('Every Online Linux instance with this tag is read by one Run Command (at most {0}).', FLEET_MAX),
+    placeHolder: 'Env=prod',
+    validateInput: (value) => (parseTag(value) ? undefined : vscode.l10n.t('Type a tag as Key=Value, e.g. Env=prod')),
+  });
+  return text === undefined ? undefined : parseTag(text);
+}
+
+let fleetDocuments = 0;
+
+async function compareFleet(documents: ScriptDocuments, deps: SsmCommandDeps, args?: CompareFleetArgs): Promise<vscode.TextEditor | undefined> {
+  const settings = readSsmSettings();
+  let profile = args?.profile ?? settings.profile;
+  let region = args?.region ?? settings.region;
+  const endpoint = args?.endpoint ?? settings.endpoint;
+  try {
+    const ssm = await loadSsm();
+    let target: { instanceIds: string[] } | { tag: { key: string; value: string } };
+    const names = new Map<string, string>();
+    if (args?.instanceIds?.length) {
+      target = { instanceIds: args.instanceIds };
+    } else if (args?.tag) {
+      const tag = parseTag(args.tag);
+      if (!tag) throw new ssm.SsmError('InvalidRequest', `"${args.tag}" is not a tag.`, 'Give the tag as Key=Value, e.g. Env=prod.');
+      target = { tag };
+    } else {
+      const chosenProfile = await pickProfile(settings, vscode.l10n.t('Compare SSM Fleet (1/3): AWS profile'));
+      if (!chosenProfile) return undefined;
+      profile = chosenProfile.profile;
+      const chosenRegion = await pickRegion(region ?? chosenProfile.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
+        vscode.l10n.t('Compare SSM Fleet (2/3): Region'));
+      if (!chosenRegion) return undefined;
+      region = chosenRegion;
+      const instances = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Listing managed instances in {0}…', chosenRegion) },
+        () => ssm.listManagedInstances({ region: chosenRegion, profile, endpoint }),
+      );
+      if (instances.length === 0) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('No managed instances in {0} for this profile. Instances appear once their SSM agent registers (instance profile with AmazonSSMManagedInstanceCore).', chosenRegion));
+        return undefined;
+      }
+      for (const instance of instances) if (instance.name !== instance.instanceId) names.set(instance.instanceId, instance.name);
+      // One command runs one document: the fleet gets the shell script, so Windows instances sit out.
+      const fleetable = instances.map((instance) => (instance.selectable && ssm.platformOf(instance) !== 'linux'
+        ? { ...instance, selectable: false, reason: vscode.l10n.t('{0}: a fleet command runs the Linux shell script (add it with "Add SSM Instance…")', instance.platformType ?? 'Windows') }
+        : instance));
+      const tagButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('tag'), tooltip: vscode.l10n.t('Target by tag (Key=Value) instead') };
+      const chosen = await pickInstances(fleetable, {
+        title: vscode.l10n.t('Compare SSM Fleet (3/3): instances'),
+        placeholder: vscode.l10n.t('Pick 2 to {0} Online Linux instances, or target a tag with the tag button', FLEET_MAX),
+        max: FLEET_MAX,
+        tagButton,
+      });
+      if (!chosen) return undefined;
+      if (chosen === 'tag') {
+        const tag = await askTag();
+        if (!tag) return undefined;
+        target = { tag };
+      } else {
+        target = { instanceIds: chosen.map((instance) => instance.instanceId) };
+      }
+    }
+
+    const targetText = 'tag' in target ? `tag ${target.tag.key}=${target.tag.value}` : `${target.instanceIds.length} instance${target.instanceIds.length === 1 ? '' : 's'}`;
+    const controller = new AbortController();
+    const fleet = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Comparing SSM fleet ({0})', targetText), cancellable: true },
+      (progress, token) => {
+        token.onCancellationRequested(() => controller.abort());
+        const total = 'instanceIds' in target ? new Set(target.instanceIds).size : undefined;
+        const answered = new Set<string>();
+        progress.report({ message: vscode.l10n.t('sending one Run Command…') });
+        return ssm.snapshotFleet({
+          region, profile, endpoint, ...target,
+          commandTimeoutSeconds: settings.commandTimeoutSeconds,
+          signal: controller.signal,
+          onProgress: (instanceId, state, detail) => {
+            deps.log?.(`SSM fleet ${instanceId}: ${state}: ${detail}`);
+            if (state !== 'done' || answered.has(instanceId)) return;
+            answered.add(instanceId);
+            progress.report(total
+              ? { message: vscode.l10n.t('{0} of {1} instances answered', answered.size, total), increment: 100 / total }
+              : { message: vscode.l10n.t('{0} instances answered', answered.size) });
+          },
+        });
+      },
+    );
+    if (controller.signal.aborted) {
+      deps.log?.('SSM fleet: cancelled (the commands were cancelled too)');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Fleet comparison cancelled; its Run Commands were cancelled too.'));
+      return undefined;
+    }
+    if (fleet.results.length === 0) {
+      const why = fleet.skipped.length ? ` ${fleet.skipped.map((s) => `${s.instanceId}: ${s.reason}`).join('; ')}` : '';
+      void vscode.window.showWarningMessage(vscode.l10n.t('No Online Linux instance to compare ({0}).', targetText) + why);
+      return undefined;
+    }
+
+    const snapshots = new Map<string, Snapshot>();
+    const failed: { instanceId: string; message: string }[] = [];
+    for (const result of fleet.results) {
+      if (result.snapshot && !result.error) {
+        snapshots.set(result.instanceId, result.snapshot);
+      } else {
+        const error = describeError(result.error ?? new Error('no snapshot came back'));
+        failed.push({ instanceId: result.instanceId, message: [error.summary, error.remedy].filter(Boolean).join(' ') });
+      }
+    }
+    const report = fleetReportMarkdown({
+      comparison: ssm.compareFleet(snapshots),
+      failed,
+      skipped: fleet.skipped,
+      target: 'tag' in target ? targetText : target.instanceIds.join(', '),
+      region,
+      profile,
+      commandsSent: fleet.commandsSent,
+      elapsedMs: fleet.elapsedMs,
+      names,
+    });
+    deps.log?.(`SSM fleet: ${report.summary}`);
+    for (const f of failed) deps.log?.(`SSM fleet ${f.instanceId}: ${f.message}`);
+
+    const uri = vscode.Uri.from({ scheme: SSM_FLEET_SCHEME, path: `/ssm-fleet-${++fleetDocuments}.md` });
+    documents.set(uri, report.markdown);
+    const document = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), 'markdown');
+    const editor = await vscode.window.showTextDocument(document, { preview: false });
+    const preview = vscode.l10n.t('Open Preview');
+    const shown = failed.length ? vscode.window.showWarningMessage(report.summary, preview) : vscode.window.showInformationMessage(report.summary, preview);
+    void shown.then((choice) => {
+      if (choice === preview) void vscode.commands.executeCommand('markdown.showPreview', uri);
+    });
+    return editor;
+  } catch (error) {
+    await showSsmError(error, profile, deps.log);
+    return undefined;
+  }
+}
+
+/** Registers the SSM commands and the read-only script and fleet documents. */
 export function registerSsmCommands(context: vscode.ExtensionContext, deps: SsmCommandDeps): void {
   const documents = new ScriptDocuments();
   context.subscriptions.push(
     vscode.workspace.registerTextDocumentContentProvider(SSM_SCRIPT_SCHEME, documents),
+    vscode.workspace.registerTextDocumentContentProvider(SSM_FLEET_SCHEME, documents),
     vscode.commands.registerCommand(SsmCommand.AddInstance, (args?: AddInstanceArgs) => addInstance(deps, args)),
     vscode.commands.registerCommand(SsmCommand.ShowScript, () => showScript(documents, deps)),
+    vscode.commands.registerCommand(SsmCommand.CompareFleet, (args?: CompareFleetArgs) => compareFleet(documents, deps, args)),
   );
 }

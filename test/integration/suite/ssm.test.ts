@@ -1,6 +1,7 @@
 // An SSM source inside a real VS Code: "IMDS: Add SSM Instance…" with the local SSM endpoint (the
 // machine-scoped endpoint setting) and a test profile adds a root whose tree is the remote one (the
-// endpoint's "instance" runs the script here against an emulator).
+// endpoint's "instance" runs the script here against an emulator). "IMDS: Compare SSM Fleet…" reads
+// two such instances with one Run Command and opens what differs between them.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../../src/extension';
@@ -14,12 +15,15 @@ import { activateExtension, screenshot, waitFor } from '../support';
 
 const INSTANCE = 'i-0123456789abcdef0';
 const ADD_INSTANCE = 'imdsExplorer.ssm.addInstance';
+const COMPARE_FLEET = 'imdsExplorer.ssm.compareFleet';
+const SECOND = 'i-0fedcba9876543210';
 
 describe('SSM source in VS Code', function () {
   this.timeout(60_000);
   let api: ExtensionApi;
   let aws: IsolatedAws | undefined;
   let emulator: Emulator | undefined;
+  let secondEmulator: Emulator | undefined;
   let endpoint: SsmEndpoint | undefined;
   let added: MetadataSource[] = [];
 
@@ -44,6 +48,7 @@ describe('SSM source in VS Code', function () {
     await vscode.workspace.getConfiguration('imdsExplorer').update('ssm.endpoint', undefined, vscode.ConfigurationTarget.Global);
     await endpoint?.close();
     await emulator?.close();
+    await secondEmulator?.close();
     aws?.restore();
   });
 
@@ -74,6 +79,46 @@ describe('SSM source in VS Code', function () {
     assert.equal(editor.document.uri.scheme, 'imds-ssm-script');
     assert.match(editor.document.getText(), /^#!\/bin\/sh\n# EC2 Instance Metadata Explorer: IMDS snapshot script/);
     assert.equal(editor.document.languageId, 'shellscript');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('compares two instances with one Run Command: only the paths that differ, one column each', async () => {
+    // A second instance whose IMDS differs in its instance type and Name tag, and agrees on the rest.
+    secondEmulator = await startEmulator({});
+    secondEmulator.setValue('/latest/meta-data/tags/instance/Name', 'remote-web-2');
+    secondEmulator.setValue('/latest/meta-data/instance-type', 'c7g.xlarge');
+    endpoint!.setInstance({ instanceId: SECOND, computerName: 'remote-web-2', env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: secondEmulator.url } });
+    const firstType = await (await fetch(`${emulator!.url}/latest/meta-data/instance-type`)).text();
+    assert.notEqual(firstType, 'c7g.xlarge');
+    const amiId = await (await fetch(`${emulator!.url}/latest/meta-data/ami-id`)).text();
+    assert.equal(await (await fetch(`${secondEmulator.url}/latest/meta-data/ami-id`)).text(), amiId, 'ami-id is the same on both');
+
+    const sent = endpoint!.countOf('SendCommand');
+    const editor = (await vscode.commands.executeCommand(COMPARE_FLEET, {
+      instanceIds: [INSTANCE, SECOND], profile: 'ssm-test', region: 'eu-west-1', endpoint: endpoint!.url,
+    })) as vscode.TextEditor | undefined;
+    assert.ok(editor, 'the comparison opened');
+    assert.equal(endpoint!.countOf('SendCommand'), sent + 1, 'one Run Command for the fleet');
+    const send = endpoint!.calls.filter((c) => c.operation === 'SendCommand').at(-1)!;
+    assert.deepEqual(send.body.InstanceIds, [INSTANCE, SECOND]);
+    assert.equal(editor.document.uri.scheme, 'imds-ssm-fleet');
+    assert.equal(editor.document.languageId, 'markdown');
+    assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), editor.document.uri.toString());
+
+    const text = editor.document.getText();
+    const lines = text.split('\n');
+    assert.ok(lines.includes(`| Path | ${INSTANCE} | ${SECOND} |`), text);
+    assert.ok(lines.includes(`| \`/latest/meta-data/instance-type\` | \`${firstType}\` | \`c7g.xlarge\` |`), text);
+    assert.ok(lines.includes('| `/latest/meta-data/tags/instance/Name` | `remote-web-1` | `remote-web-2` |'), text);
+    assert.ok(!text.includes('/latest/meta-data/ami-id'), 'an equal path is not listed');
+    assert.ok(!text.includes('/latest/meta-data/placement/region'), 'an equal path is not listed');
+    assert.match(text, /^\*\*\d+ paths differ across 2 instances; \d+ are the same\.\*\*$/m);
+    assert.doesNotMatch(text, /Not compared|Not sent/, 'both instances answered');
+    await screenshot('ssm-fleet-compare');
+    await vscode.commands.executeCommand('notifications.clearAll');
+    // What "Open Preview" on the summary shows: the same table rendered.
+    await vscode.commands.executeCommand('markdown.showPreview', editor.document.uri);
+    await screenshot('ssm-fleet-compare-preview');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });
