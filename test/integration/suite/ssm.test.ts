@@ -69,6 +69,9 @@ describe('SSM source in VS Code', function () {
     assert.equal(endpoint!.countOf('SendCommand'), sent + 1, 'the whole tree came from one command');
     assert.equal(endpoint!.calls.at(-1)?.region, 'eu-west-1');
     await vscode.commands.executeCommand('notifications.clearAll');
+    // Show the SSM root, not the emulator above it: collapse everything, then reveal the Name tag.
+    await vscode.commands.executeCommand('workbench.actions.treeView.imdsExplorer.metadata.collapseAll');
+    await api.view.reveal(tag, { select: true, focus: false, expand: true });
     await screenshot('ssm-source');
   });
 
@@ -118,6 +121,7 @@ describe('SSM source in VS Code', function () {
     await vscode.commands.executeCommand('notifications.clearAll');
     // What "Open Preview" on the summary shows: the same table rendered.
     await vscode.commands.executeCommand('markdown.showPreview', editor.document.uri);
+    await new Promise((resolve) => setTimeout(resolve, 2000)); // the preview renders in a webview, after the command returns
     await screenshot('ssm-fleet-compare-preview');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
