@@ -5,6 +5,7 @@
 // a read-only Markdown document). The SSM code and the AWS SDK load on first use through import()
 // of src/sources/ssm (its own bundle, dist/ssm.js).
 import * as vscode from 'vscode';
+import { maskSnapshot } from '../imds/snapshot';
 import type { MetadataSource, Snapshot } from '../imds/types';
 import type { AwsProfile, ManagedInstance, ScriptPlatform, SsmError } from '../sources/ssm';
 import { describeError } from './errorText';
@@ -70,6 +71,7 @@ function readSsmSettings(): SsmSettings {
 }
 
 const loadSsm = () => import('../sources/ssm');
+type SsmModule = Awaited<ReturnType<typeof loadSsm>>;
 
 const COMMON_REGIONS = [
   'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'sa-east-1', 'eu-west-1', 'eu-west-2', 'eu-west-3',
@@ -77,14 +79,12 @@ const COMMON_REGIONS = [
   'ap-southeast-1', 'ap-southeast-2', 'ap-east-1', 'me-south-1', 'af-south-1',
 ];
 
-const CHAIN = '$(key) Default credential chain';
-
-async function pickProfile(settings: SsmSettings, title = vscode.l10n.t('Add SSM Instance (1/3): AWS profile')): Promise<{ profile?: string; region?: string } | undefined> {
+async function pickProfile(settings: SsmSettings, title: string): Promise<{ profile?: string; region?: string } | undefined> {
   const { listAwsProfiles } = await loadSsm();
   const profiles: AwsProfile[] = await listAwsProfiles();
   type Item = vscode.QuickPickItem & { profile?: AwsProfile };
   const items: Item[] = [
-    { label: CHAIN, description: vscode.l10n.t('environment variables, AWS_PROFILE, default profile, SSO, container or instance role') },
+    { label: `$(key) ${vscode.l10n.t('Default credential chain')}`, description: vscode.l10n.t('environment variables, AWS_PROFILE, default profile, SSO, container or instance role') },
     ...profiles.map((profile) => ({
       label: `$(account) ${profile.name}`,
       description: [profile.sso ? 'SSO' : '', profile.region ?? ''].filter(Boolean).join(' · '),
@@ -98,7 +98,7 @@ async function pickProfile(settings: SsmSettings, title = vscode.l10n.t('Add SSM
   return { profile: picked.profile?.name, region: picked.profile?.region };
 }
 
-async function pickRegion(defaultRegion: string | undefined, title = vscode.l10n.t('Add SSM Instance (2/3): Region')): Promise<string | undefined> {
+async function pickRegion(defaultRegion: string | undefined, title: string): Promise<string | undefined> {
   const regions = defaultRegion ? [defaultRegion, ...COMMON_REGIONS.filter((r) => r !== defaultRegion)] : COMMON_REGIONS;
   const quickPick = vscode.window.createQuickPick();
   quickPick.title = title;
@@ -121,6 +121,25 @@ async function pickRegion(defaultRegion: string | undefined, title = vscode.l10n
     quickPick.onDidHide(() => finish(undefined));
     quickPick.show();
   });
+}
+
+/** The first two steps of both pickers: a profile, then a Region (the profile's or the environment's first). */
+async function pickProfileAndRegion(settings: SsmSettings, region: string | undefined, titles: { profile: string; region: string }): Promise<{ profile?: string; region: string } | undefined> {
+  const chosenProfile = await pickProfile(settings, titles.profile);
+  if (!chosenProfile) return undefined;
+  const chosenRegion = await pickRegion(region ?? chosenProfile.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION, titles.region);
+  return chosenRegion ? { profile: chosenProfile.profile, region: chosenRegion } : undefined;
+}
+
+/** The Region's managed instances, with progress; undefined (after saying why) when there are none. */
+async function listInstances(ssm: SsmModule, region: string, profile: string | undefined, endpoint: string | undefined): Promise<ManagedInstance[] | undefined> {
+  const instances = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Listing managed instances in {0}…', region) },
+    () => ssm.listManagedInstances({ region, profile, endpoint }),
+  );
+  if (instances.length > 0) return instances;
+  void vscode.window.showInformationMessage(vscode.l10n.t('No managed instances in {0} for this profile. Instances appear once their SSM agent registers (instance profile with AmazonSSMManagedInstanceCore).', region));
+  return undefined;
 }
 
 type InstanceItem = vscode.QuickPickItem & { instance?: ManagedInstance };
@@ -209,7 +228,7 @@ async function showSsmError(error: unknown, profile: string | undefined, log?: (
   const choice = await vscode.window.showErrorMessage(message, ...actions);
   const command = profile ? `aws sso login --profile ${profile}` : 'aws sso login';
   if (choice === login) {
-    const terminal = vscode.window.createTerminal({ name: 'AWS SSO login' });
+    const terminal = vscode.window.createTerminal({ name: vscode.l10n.t('AWS SSO login') });
     terminal.show();
     terminal.sendText(command);
   } else if (choice === copy) {
@@ -229,20 +248,14 @@ async function addInstance(deps: SsmCommandDeps, args?: AddInstanceArgs): Promis
     if (args?.instanceId) {
       picked = [{ instanceId: args.instanceId, platform: args.platform ?? 'linux', name: args.name }];
     } else {
-      const chosenProfile = await pickProfile(settings);
-      if (!chosenProfile) return undefined;
-      profile = chosenProfile.profile;
-      const chosenRegion = await pickRegion(region ?? chosenProfile.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION);
-      if (!chosenRegion) return undefined;
-      region = chosenRegion;
-      const instances = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Listing managed instances in {0}…', chosenRegion) },
-        () => ssm.listManagedInstances({ region: chosenRegion, profile, endpoint: settings.endpoint }),
-      );
-      if (instances.length === 0) {
-        void vscode.window.showInformationMessage(vscode.l10n.t('No managed instances in {0} for this profile. Instances appear once their SSM agent registers (instance profile with AmazonSSMManagedInstanceCore).', chosenRegion));
-        return undefined;
-      }
+      const where = await pickProfileAndRegion(settings, region, {
+        profile: vscode.l10n.t('Add SSM Instance (1/3): AWS profile'),
+        region: vscode.l10n.t('Add SSM Instance (2/3): Region'),
+      });
+      if (!where) return undefined;
+      ({ profile, region } = where);
+      const instances = await listInstances(ssm, where.region, profile, settings.endpoint);
+      if (!instances) return undefined;
       const chosen = await pickInstances(instances, {
         title: vscode.l10n.t('Add SSM Instance (3/3): managed instances'),
         placeholder: vscode.l10n.t('Pick one or more Online instances (filter by name, id, IP or platform)'),
@@ -332,21 +345,14 @@ async function compareFleet(documents: ScriptDocuments, deps: SsmCommandDeps, ar
       if (!tag) throw new ssm.SsmError('InvalidRequest', `"${args.tag}" is not a tag.`, 'Give the tag as Key=Value, e.g. Env=prod.');
       target = { tag };
     } else {
-      const chosenProfile = await pickProfile(settings, vscode.l10n.t('Compare SSM Fleet (1/3): AWS profile'));
-      if (!chosenProfile) return undefined;
-      profile = chosenProfile.profile;
-      const chosenRegion = await pickRegion(region ?? chosenProfile.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
-        vscode.l10n.t('Compare SSM Fleet (2/3): Region'));
-      if (!chosenRegion) return undefined;
-      region = chosenRegion;
-      const instances = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Listing managed instances in {0}…', chosenRegion) },
-        () => ssm.listManagedInstances({ region: chosenRegion, profile, endpoint }),
-      );
-      if (instances.length === 0) {
-        void vscode.window.showInformationMessage(vscode.l10n.t('No managed instances in {0} for this profile. Instances appear once their SSM agent registers (instance profile with AmazonSSMManagedInstanceCore).', chosenRegion));
-        return undefined;
-      }
+      const where = await pickProfileAndRegion(settings, region, {
+        profile: vscode.l10n.t('Compare SSM Fleet (1/3): AWS profile'),
+        region: vscode.l10n.t('Compare SSM Fleet (2/3): Region'),
+      });
+      if (!where) return undefined;
+      ({ profile, region } = where);
+      const instances = await listInstances(ssm, where.region, profile, endpoint);
+      if (!instances) return undefined;
       for (const instance of instances) if (instance.name !== instance.instanceId) names.set(instance.instanceId, instance.name);
       // One command runs one document: the fleet gets the shell script, so Windows instances sit out.
       const fleetable = instances.map((instance) => (instance.selectable && ssm.platformOf(instance) !== 'linux'
@@ -369,7 +375,9 @@ async function compareFleet(documents: ScriptDocuments, deps: SsmCommandDeps, ar
       }
     }
 
-    const targetText = 'tag' in target ? `tag ${target.tag.key}=${target.tag.value}` : `${target.instanceIds.length} instance${target.instanceIds.length === 1 ? '' : 's'}`;
+    const targetText = 'tag' in target
+      ? vscode.l10n.t('tag {0}', `${target.tag.key}=${target.tag.value}`)
+      : target.instanceIds.length === 1 ? vscode.l10n.t('1 instance') : vscode.l10n.t('{0} instances', target.instanceIds.length);
     const controller = new AbortController();
     const fleet = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Comparing SSM fleet ({0})', targetText), cancellable: true },
@@ -408,7 +416,8 @@ async function compareFleet(documents: ScriptDocuments, deps: SsmCommandDeps, ar
     const failed: { instanceId: string; message: string }[] = [];
     for (const result of fleet.results) {
       if (result.snapshot && !result.error) {
-        snapshots.set(result.instanceId, result.snapshot);
+        // The script masks credentials on the instance; mask again here, as saved snapshots are.
+        snapshots.set(result.instanceId, maskSnapshot(result.snapshot));
       } else {
         const error = describeError(result.error ?? new Error('no snapshot came back'));
         failed.push({ instanceId: result.instanceId, message: [error.summary, error.remedy].filter(Boolean).join(' ') });
