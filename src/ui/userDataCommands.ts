@@ -14,6 +14,7 @@ import {
   type DecodedUserData,
   type UserDataSizeCheck,
 } from '../userdata';
+import { EmulatorCommand } from './emulatorCommands';
 import { describeError, errorLine } from './errorText';
 
 export const UserDataCommand = {
@@ -305,10 +306,14 @@ async function openDecodedCommand(deps: UserDataCommandDeps, node: unknown, opti
 
 /** "Serve User-Data from File": the built-in emulator answers `user-data` with the file's bytes. */
 async function serveFromFileCommand(deps: UserDataCommandDeps, uri: vscode.Uri | undefined): Promise<UserDataSizeCheck | undefined> {
-  const emulator = deps.emulator();
+  let emulator = deps.emulator();
   if (!emulator) {
-    void vscode.window.showWarningMessage(vscode.l10n.t('The built-in emulator is not running (setting imdsExplorer.source is "direct").'));
-    return undefined;
+    // Stopped by its command, or not started at all (setting imdsExplorer.source is "direct").
+    const start = vscode.l10n.t('Start Emulator');
+    const choice = await vscode.window.showWarningMessage(vscode.l10n.t('The built-in emulator is not running: start it to serve user-data from a file.'), start);
+    if (choice === start) await vscode.commands.executeCommand(EmulatorCommand.Start);
+    emulator = deps.emulator();
+    if (!emulator) return undefined;
   }
   let file = uri;
   if (!file) {
@@ -316,7 +321,13 @@ async function serveFromFileCommand(deps: UserDataCommandDeps, uri: vscode.Uri |
     file = picked?.[0];
   }
   if (!file) return undefined;
-  const bytes = Buffer.from(await vscode.workspace.fs.readFile(file));
+  let bytes: Buffer;
+  try {
+    bytes = Buffer.from(await vscode.workspace.fs.readFile(file));
+  } catch (error) {
+    void vscode.window.showErrorMessage(vscode.l10n.t('Cannot read {0}: {1}', file.toString(true), errorLine(describeError(error))));
+    return undefined;
+  }
   emulator.setUserData(bytes);
   deps.tree?.refresh();
   const check = checkUserDataSize(bytes);
