@@ -3,11 +3,10 @@
 // Every exchange is logged without its body; the body goes back to the caller only.
 
 import { Client } from 'undici';
+import { TOKEN_HEADER, TOKEN_TTL_HEADER } from '../imds/client';
+import { ANSWER_TIMEOUT_CODES, CONNECT_TIMEOUT_CODE, RESET_CODES, UNREACHABLE_CODES, transportErrorCode } from '../imds/transportCodes';
 import type { Exchange, ProbeOutcome } from './types';
 
-export const TOKEN_PATH = '/latest/api/token';
-export const TOKEN_HEADER = 'x-aws-ec2-metadata-token';
-export const TOKEN_TTL_HEADER = 'x-aws-ec2-metadata-token-ttl-seconds';
 /** Largest body read: IMDS values are small (user data at most 16 KB). */
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -36,41 +35,14 @@ export interface ProbeOptions {
   onGiveUp?: (exchange: Exchange) => void;
 }
 
-function errorCodeOf(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && code !== 'UND_ERR') return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
 function outcomeOf(code: string | undefined): ProbeOutcome {
-  switch (code) {
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
-      return 'timeout';
-    case 'UND_ERR_CONNECT_TIMEOUT':
-      return 'connect-timeout';
-    case 'ECONNREFUSED':
-      return 'refused';
-    case 'ENETUNREACH':
-    case 'EHOSTUNREACH':
-    case 'EADDRNOTAVAIL':
-    case 'EAFNOSUPPORT':
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EACCES':
-    case 'EPERM':
-      return 'unreachable';
-    case 'ECONNRESET':
-    case 'EPIPE':
-    case 'UND_ERR_SOCKET':
-      return 'reset';
-    default:
-      return 'error';
-  }
+  if (code === undefined) return 'error';
+  if (ANSWER_TIMEOUT_CODES.has(code)) return 'timeout';
+  if (code === CONNECT_TIMEOUT_CODE) return 'connect-timeout';
+  if (code === 'ECONNREFUSED') return 'refused';
+  if (UNREACHABLE_CODES.has(code)) return 'unreachable';
+  if (RESET_CODES.has(code)) return 'reset';
+  return 'error';
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
@@ -125,7 +97,7 @@ export async function probe(origin: string, request: ProbeRequest, options: Prob
     exchange.bytes = size;
     exchange.outcome = 'answered';
   } catch (error) {
-    const code = timedOut ? (exchange.status !== 0 ? 'UND_ERR_BODY_TIMEOUT' : 'UND_ERR_HEADERS_TIMEOUT') : errorCodeOf(error);
+    const code = timedOut ? (exchange.status !== 0 ? 'UND_ERR_BODY_TIMEOUT' : 'UND_ERR_HEADERS_TIMEOUT') : transportErrorCode(error);
     // Headers that came before the body failed still count as an answer.
     exchange.outcome = exchange.status !== 0 ? 'answered' : outcomeOf(code);
     if (code) exchange.errorCode = code;

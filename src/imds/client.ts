@@ -27,6 +27,7 @@ import {
 } from './endpoint';
 import { DEFAULT_ROOT, TOKEN_PATH, isDirectoryPath, normalizePath, parseListingDetailed, type ParsedListing } from './paths';
 import { Semaphore } from './semaphore';
+import { ANSWER_TIMEOUT_CODES, CONNECT_TIMEOUT_CODE, RESET_CODES, UNREACHABLE_CODES, transportErrorCode } from './transportCodes';
 import { buildSnapshot, errorEntry, valueEntry } from './snapshot';
 import type { ListingEntry, MetadataValue, Snapshot, SnapshotEntry, SnapshotOptions, SourceState } from './types';
 
@@ -109,24 +110,11 @@ interface CachedToken {
   refreshAt: number;
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EACCES', 'EPERM', 'EAFNOSUPPORT']);
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
-
 /** Marks a transport failure worth another attempt (the connection was reset). */
 class ResetError extends Error {
   constructor(readonly detail: string, readonly original: unknown) {
     super(detail);
   }
-}
-
-function errorCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && code !== 'UND_ERR') return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
 }
 
 /**
@@ -521,12 +509,12 @@ export class ImdsClient {
   }
 
   private transportError(error: unknown, path: string, timeoutMs: number): Error {
-    const code = errorCode(error) ?? '';
-    if (code === 'UND_ERR_CONNECT_TIMEOUT') {
+    const code = transportErrorCode(error) ?? '';
+    if (code === CONNECT_TIMEOUT_CODE) {
       return unreachableError(path, this.endpoint.origin, `no connection within ${this.connectTimeoutMs} ms`, error);
     }
     if (UNREACHABLE_CODES.has(code)) return unreachableError(path, this.endpoint.origin, code, error);
-    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return timeoutError(path, timeoutMs, undefined, error);
+    if (ANSWER_TIMEOUT_CODES.has(code)) return timeoutError(path, timeoutMs, undefined, error);
     if (RESET_CODES.has(code)) return new ResetError(code === 'UND_ERR_SOCKET' ? 'socket closed' : code, error);
     if (code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED') return new Error('The IMDS client is closed.');
     const detail = error instanceof Error ? error.message : String(error);

@@ -2,7 +2,8 @@
 // byte), is IMDS turned on, does the IMDSv2 token PUT work, is IMDSv1 allowed or required, and is
 // the hop limit too low for where this process runs. They decide how the content checks read.
 
-import { describeExchange, isThrottleStatus, probeWithRetry, TOKEN_PATH, type ProbeOptions } from '../probes';
+import { TOKEN_PATH } from '../../imds/paths';
+import { describeExchange, isThrottleStatus, probeWithRetry, type ProbeOptions } from '../probes';
 import type { DoctorCheck, DoctorWhere, Exchange } from '../types';
 import type { Fixes } from '../fixes';
 
