@@ -104,8 +104,9 @@ export function copyText(s: Pick<ExplorerServices, 'reveals'>, node: ValueNode |
     return { text: String(node.json), masked: false };
   }
   const body = node.body ?? Buffer.alloc(0);
-  if (!isUtf8(body)) return { text: body.toString('base64'), masked: false };
   const revealed = s.reveals.isRevealed(node.sourceId, node.path);
+  // Binary goes out as base64, but a credential body is masked first even when it is not UTF-8.
+  if (!isUtf8(body) && (revealed || !isSecretPath(node.path))) return { text: body.toString('base64'), masked: false };
   const text = visibleText(node.path, body.toString('utf8'), revealed);
   return { text, masked: isSecretPath(node.path) && !revealed };
 }

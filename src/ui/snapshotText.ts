@@ -1,6 +1,7 @@
 // A snapshot as text made for a side-by-side diff: one block per path in path order, short values
 // on the path's line, JSON pretty-printed and indented below it, errors marked with `!`.
 // Directories are left out (their paths show the structure). No vscode import.
+import { isSecretPath } from '../imds/secrets';
 import type { Snapshot } from '../imds/types';
 import { parseJsonDocument } from './valueFormat';
 
@@ -15,6 +16,11 @@ export function renderSnapshotText(snapshot: Snapshot): string {
       continue;
     }
     const value = entry.value ?? '';
+    if (entry.encoding === 'base64' && isSecretPath(entry.path)) {
+      // Masking works on text: a credential body that is not UTF-8 is hidden whole.
+      lines.push(`${entry.path} = (binary, ${Buffer.from(value, 'base64').length} bytes, hidden: credential path)`);
+      continue;
+    }
     if (entry.encoding === 'base64') {
       lines.push(`${entry.path} = (binary, ${Buffer.from(value, 'base64').length} bytes, base64)`);
       for (const chunk of value.match(/.{1,76}/g) ?? []) lines.push(INDENT + chunk);

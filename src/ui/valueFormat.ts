@@ -134,7 +134,8 @@ function userDataLanguage(text: string): string {
 
 /** The read-only document of a value: JSON pretty-printed, binary shown as base64, secrets masked. */
 export function documentText(path: string, body: Buffer, revealed: boolean, t: Translate = formatPlain): DocumentText {
-  if (!isUtf8(body)) {
+  // A credential body that is not valid UTF-8 is still masked: its base64 would carry the secrets.
+  if (!isUtf8(body) && (revealed || !isSecretPath(path))) {
     const base64 = body.toString('base64').replace(/.{1,76}/g, '$&\n');
     return { text: `# ${t('{0} of binary data ({1}), shown as base64:', formatBytes(body.length), userDataKind(body))}\n${base64}`, language: 'plaintext' };
   }

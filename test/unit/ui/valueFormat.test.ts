@@ -71,6 +71,16 @@ describe('value documents', () => {
     assert.match(binary.text, /^# 6 B of binary data \(gzip\), shown as base64:\nH4sIAP\/\+\n$/);
   });
 
+  it('masks a credential body that is not valid UTF-8 instead of showing it as base64', () => {
+    const body = Buffer.concat([Buffer.from(CRED.slice(0, -2)), Buffer.from([0xff]), Buffer.from('"}')]);
+    const masked = documentText(CRED_PATH, body, false);
+    assert.ok(!masked.text.includes('wJalrXUtnFEMI'), 'no secret in the text');
+    assert.ok(!masked.text.includes(body.toString('base64').slice(0, 40)), 'no base64 of the body');
+    assert.ok(masked.text.includes(SECRET_MASK));
+    assert.equal(documentText(CRED_PATH, Buffer.from([0xff, 0xfe, 0x00]), false).text, `${SECRET_MASK} (credential body hidden: not JSON)`);
+    assert.match(documentText(CRED_PATH, body, true).text, /shown as base64/, 'revealed: the bytes as they are');
+  });
+
   it('keeps plain text exactly as served', () => {
     assert.deepEqual(documentText('/latest/meta-data/ami-id', buf('ami-0abc'), false), { text: 'ami-0abc', language: 'plaintext' });
   });
@@ -108,5 +118,15 @@ describe('snapshot text for diffs', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('snapshot text of a credential body that is not UTF-8', () => {
+  it('hides it whole instead of printing its base64', () => {
+    const body = Buffer.concat([Buffer.from(CRED), Buffer.from([0xff])]);
+    const snapshot = buildSnapshot({ source: 'test', root: '/latest/', takenAt: new Date('2030-01-01T00:00:00Z'), entries: [valueEntry(CRED_PATH, body, false)] });
+    const text = renderSnapshotText(snapshot);
+    assert.ok(!text.includes(body.toString('base64').slice(0, 40)), 'no base64 of the body');
+    assert.ok(text.includes(`${CRED_PATH} = (binary, ${body.length} bytes, hidden: credential path)`));
   });
 });
