@@ -3,7 +3,7 @@
 // Every exchange is logged without its body; the body goes back to the caller only.
 
 import { Client } from 'undici';
-import { TOKEN_HEADER, TOKEN_TTL_HEADER } from '../imds/client';
+import { TOKEN_HEADER, TOKEN_TTL_HEADER, backoffDelayMs } from '../imds/client';
 import { ANSWER_TIMEOUT_CODES, CONNECT_TIMEOUT_CODE, RESET_CODES, UNREACHABLE_CODES, transportErrorCode } from '../imds/transportCodes';
 import type { Exchange, ProbeOutcome } from './types';
 
@@ -135,8 +135,7 @@ export async function probeWithRetry(
       options.onGiveUp?.(result.exchange);
       return { ...result, attempts: attempt, throttled };
     }
-    const ceiling = options.retryBaseMs * 2 ** (attempt - 1);
-    await sleep(ceiling / 2 + Math.random() * (ceiling / 2));
+    await sleep(backoffDelayMs(attempt, { baseMs: options.retryBaseMs, maxMs: Infinity }));
   }
 }
 
