@@ -12,7 +12,7 @@ import { METADATA_VIEW_ID, MetadataTreeProvider } from './ui/metadataTreeProvide
 import { RequestLog } from './ui/requestLog';
 import { SecretReveals } from './ui/secretReveals';
 import type { ExplorerServices } from './ui/services';
-import { affectsConnection, readSettings, SETTINGS_SECTION } from './ui/settings';
+import { affectsConnection, openExplorerSettings, readSettings, SETTINGS_SECTION } from './ui/settings';
 import { SourceRegistry } from './ui/sourceRegistry';
 import { SourceStatusBar } from './ui/statusBar';
 import { nodePath, type MetadataNode } from './ui/treeNodes';
@@ -106,7 +106,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     await opening;
   } catch (error) {
     log.error(`Could not open the built-in sources: ${String(error)}`);
-    void vscode.window.showErrorMessage(vscode.l10n.t('EC2 Instance Metadata: could not start the built-in emulator: {0}', String(error)));
+    const showLog = vscode.l10n.t('Show Log');
+    const openSettings = vscode.l10n.t('Open Settings');
+    void vscode.window
+      .showErrorMessage(
+        vscode.l10n.t('EC2 Instance Metadata: could not start the built-in emulator: {0}. Try "IMDS: Start Built-in Emulator" again, or set imdsExplorer.source to "direct" to read this instance only.', String(error)),
+        showLog,
+        openSettings,
+      )
+      .then((choice) => {
+        if (choice === showLog) log.channel.show();
+        else if (choice === openSettings) void openExplorerSettings();
+      });
   }
   const activationMs = performance.now() - started;
   log.info(`EC2 Instance Metadata Explorer activated in ${activationMs.toFixed(0)} ms`);
