@@ -184,7 +184,7 @@ export async function openDecodedUserData(bytes: Buffer, title: string, options:
   const targets =
     layout === 'parts' && rendered.parts.length > 0
       ? rendered.parts.map((part, index) => ({
-          name: `${part.title} (part ${index + 1} of ${rendered.parts.length})`,
+          name: vscode.l10n.t('{0} (part {1} of {2})', part.title, index + 1, rendered.parts.length),
           text: part.text,
           language: part.language,
         }))
@@ -301,7 +301,7 @@ async function openDecodedCommand(deps: UserDataCommandDeps, node: unknown, opti
       return undefined;
     }
   }
-  return openDecodedUserData(bytes, `user-data (${source.label})`, options);
+  return openDecodedUserData(bytes, vscode.l10n.t('user-data ({0})', source.label), options);
 }
 
 /** "Serve User-Data from File": the built-in emulator answers `user-data` with the file's bytes. */
