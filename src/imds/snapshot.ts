@@ -126,9 +126,20 @@ export function parseSnapshot(json: string, where = 'input'): Snapshot {
   try {
     data = JSON.parse(json);
   } catch (error) {
-    fail(where, `not JSON (${(error as Error).message})`);
+    fail(where, `not JSON (${jsonSyntaxProblem(error)})`);
   }
   return validateSnapshot(data, where);
+}
+
+/**
+ * JSON.parse's complaint without the excerpt of the input V8 quotes in it (`Unexpected token 'I',
+ * ..."Token": IQoJb3JpZ2"... is not valid JSON`): a snapshot saved with secrets must not have a
+ * piece of a key echoed into an error message.
+ */
+function jsonSyntaxProblem(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!/["']/.test(message)) return message; // "Unexpected end of JSON input", "... at position 42"
+  return /^Unexpected token/.test(message) ? 'unexpected token' : 'syntax error';
 }
 
 export function serializeSnapshot(snapshot: Snapshot): string {

@@ -68,6 +68,11 @@ describe('saving and loading', () => {
     writeFileSync(bad, '{"format":"imds-snapshot","version":1,"source":"s","takenAt":"t","root":"/","entries":[{"path":"rel","kind":"value","status":200,"value":"x"}]}');
     await assert.rejects(loadSnapshot(bad), (e: unknown) => e instanceof SnapshotFormatError && e.message.includes(bad) && e.message.includes('entries[0].path'));
     assert.throws(() => parseSnapshot('not json'), /not JSON/);
+    assert.throws(
+      () => parseSnapshot('{"SecretAccessKey": wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY}'),
+      (e: unknown) => e instanceof SnapshotFormatError && /not JSON/.test(e.message) && !e.message.includes('wJalr'),
+      'a broken file with a secret in it is not quoted back',
+    );
     assert.throws(() => validateSnapshot({ format: 'other' }), /"format" must be "imds-snapshot"/);
     assert.throws(() => validateSnapshot({ ...sample(), version: 2 }), /unsupported "version" 2/);
     const dup = sample();
