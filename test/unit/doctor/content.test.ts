@@ -1,21 +1,14 @@
 // What the doctor reads from the instance's own data: user-data against 16,384 bytes, and events
 // pending: a Spot interruption notice, a rebalance recommendation, scheduled maintenance.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startEmulator, type Emulator } from '../../../src/emulator/server';
-import { check, doctorOn, emptyHome, joined } from './helpers';
+import type { Emulator } from '../../../src/emulator/server';
+import { check, doctorOn, emulatorAndHome, joined } from './helpers';
 
 describe('doctor: user data and pending events', () => {
   let emulator: Emulator;
-  const home = emptyHome();
-  before(async () => {
-    emulator = await startEmulator({ imdsv2: 'required' });
-  });
-  after(async () => {
-    await emulator?.close();
-    home.remove();
-  });
+  const home = emulatorAndHome({ imdsv2: 'required' }, (started) => (emulator = started));
 
   it('user data: none is info, small passes, 90%+ warns, over 16,384 bytes fails', async () => {
     emulator.setUserData(null);

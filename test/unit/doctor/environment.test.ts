@@ -8,18 +8,11 @@ import * as path from 'node:path';
 import { startEmulator, type Emulator } from '../../../src/emulator/server';
 import { parseIni } from '../../../src/doctor/checks/credentialChain';
 import { noProxyCovers } from '../../../src/doctor/checks/envImds';
-import { allText, check, doctorOn, emptyHome, joined, startV1OnlyFront } from './helpers';
+import { allText, check, doctorOn, emptyHome, emulatorAndHome, joined, startV1OnlyFront } from './helpers';
 
 describe('doctor: environment variables that change IMDS access', () => {
   let emulator: Emulator;
-  const home = emptyHome();
-  before(async () => {
-    emulator = await startEmulator({});
-  });
-  after(async () => {
-    await emulator?.close();
-    home.remove();
-  });
+  const home = emulatorAndHome({}, (started) => (emulator = started));
 
   it('an empty environment passes and names what it looked for', async () => {
     const env = check(await doctorOn(emulator.url, home.dir), 'env-imds');

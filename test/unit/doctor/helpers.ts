@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import * as assert from 'node:assert/strict';
+import { after, before } from 'node:test';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../../src/emulator/server';
 import { endpointTarget, renderReportMarkdown, renderReportText, runDoctor, type DoctorOptions } from '../../../src/doctor';
 import type { CheckId, DoctorCheck, DoctorReport } from '../../../src/doctor';
 
@@ -15,6 +17,24 @@ import type { CheckId, DoctorCheck, DoctorReport } from '../../../src/doctor';
 export function emptyHome(): { dir: string; remove(): void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'doctor-home-'));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * For a describe block: an emulator started before its tests (handed to `started`) and an empty
+ * home directory; both are gone after the block.
+ */
+export function emulatorAndHome(options: EmulatorOptions, started: (emulator: Emulator) => void): { dir: string; remove(): void } {
+  const home = emptyHome();
+  let emulator: Emulator | undefined;
+  before(async () => {
+    emulator = await startEmulator(options);
+    started(emulator);
+  });
+  after(async () => {
+    await emulator?.close();
+    home.remove();
+  });
+  return home;
 }
 
 export function hermeticOptions(homeDir: string, extra: DoctorOptions = {}): DoctorOptions {

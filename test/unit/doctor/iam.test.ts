@@ -6,28 +6,20 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { startEmulator, type Emulator } from '../../../src/emulator/server';
 import type { DoctorReport } from '../../../src/doctor';
-import { allText, check, doctorOn, emptyHome, joined } from './helpers';
+import { allText, check, doctorOn, emptyHome, emulatorAndHome, joined } from './helpers';
 
 const ROLE = 'ImdsExplorerDemoRole';
 const CREDS = `meta-data/iam/security-credentials/${ROLE}`;
 
 describe('doctor: IAM role just attached, stage by stage', () => {
   let emulator: Emulator;
-  const home = emptyHome();
+  const home = emulatorAndHome({ imdsv2: 'required' }, (started) => (emulator = started));
   const reports: DoctorReport[] = [];
   const run = async () => {
     const report = await doctorOn(emulator.url, home.dir);
     reports.push(report);
     return report;
   };
-
-  before(async () => {
-    emulator = await startEmulator({ imdsv2: 'required' });
-  });
-  after(async () => {
-    await emulator?.close();
-    home.remove();
-  });
 
   it('stage 0, no role yet: iam/info 404 → "no role attached", with the associate command; credential checks skipped', async () => {
     emulator.setScenario('iam-role-attach', { infoAfterSeconds: 600, credentialsAfterSeconds: 600 });

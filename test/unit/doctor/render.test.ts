@@ -6,7 +6,7 @@ import { startEmulator, type Emulator } from '../../../src/emulator/server';
 import { main } from '../../../src/cli/imds';
 import { escapeMarkdown, renderReportMarkdown, renderReportText, type DoctorReport } from '../../../src/doctor';
 import { renderReportHtml } from '../../../src/ui/doctorHtml';
-import { doctorOn, emptyHome } from './helpers';
+import { doctorOn, emptyHome, emulatorAndHome } from './helpers';
 
 describe('doctor: renderers', () => {
   let emulator: Emulator;
@@ -73,14 +73,7 @@ describe('doctor: renderers', () => {
 
 describe('imds doctor (the CLI)', () => {
   let emulator: Emulator;
-  const home = emptyHome();
-  before(async () => {
-    emulator = await startEmulator({ imdsv2: 'required' });
-  });
-  after(async () => {
-    await emulator?.close();
-    home.remove();
-  });
+  const home = emulatorAndHome({ imdsv2: 'required' }, (started) => (emulator = started));
 
   async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
     let out = '';

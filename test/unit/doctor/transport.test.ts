@@ -1,25 +1,17 @@
 // The doctor's checks of the HTTP exchange, each against a real emulator in the state it diagnoses:
 // IMDSv2 optional and required, IMDSv1 only (a front that refuses the PUT), IMDS turned off,
 // the hop limit too low (the emulator's simulation), throttling, and nothing listening at all.
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { after, beforeEach, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { startEmulator, type Emulator } from '../../../src/emulator/server';
-import { check, doctorOn, emptyHome, joined, startV1OnlyFront } from './helpers';
+import type { Emulator } from '../../../src/emulator/server';
+import { check, doctorOn, emptyHome, emulatorAndHome, joined, startV1OnlyFront } from './helpers';
 
 const ID = 'i-0123456789abcdef0';
 
 describe('doctor: transport checks against the emulator', () => {
   let emulator: Emulator;
-  const home = emptyHome();
-
-  before(async () => {
-    emulator = await startEmulator({});
-  });
-  after(async () => {
-    await emulator?.close();
-    home.remove();
-  });
+  const home = emulatorAndHome({}, (started) => (emulator = started));
   beforeEach(() => {
     emulator.setImdsv2('optional');
     emulator.setEnabled(true);
