@@ -149,8 +149,15 @@ export function serializeSnapshot(snapshot: Snapshot): string {
 /** Writes the snapshot; masks secrets first unless `keepSecrets` (the caller asked to see them). */
 export async function saveSnapshot(file: string, snapshot: Snapshot, options: { keepSecrets?: boolean } = {}): Promise<void> {
   const toWrite = options.keepSecrets ? snapshot : maskSnapshot(snapshot);
-  // Owner-only when it may hold credentials.
-  await fs.writeFile(file, serializeSnapshot(toWrite), { encoding: 'utf8', mode: options.keepSecrets ? 0o600 : 0o644 });
+  // Owner-only when it may hold credentials. The open mode applies only to a new file, so one that
+  // already exists (perhaps readable by others) is narrowed before the keys are written into it.
+  const handle = await fs.open(file, 'w', options.keepSecrets ? 0o600 : 0o644);
+  try {
+    if (options.keepSecrets) await handle.chmod(0o600);
+    await handle.writeFile(serializeSnapshot(toWrite), 'utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 export async function loadSnapshot(file: string): Promise<Snapshot> {

@@ -1,7 +1,7 @@
 // Snapshot files: build, save, load, validate, mask, compare (no server).
 import { after, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
@@ -61,6 +61,11 @@ describe('saving and loading', () => {
     await saveSnapshot(kept, snap, { keepSecrets: true });
     assert.ok(readFileSync(kept, 'utf8').includes('very-secret-key'));
     assert.equal(statSync(kept).mode & 0o777, 0o600, 'a file with credentials is owner-only');
+    const existing = path.join(dir, 'existing.json');
+    writeFileSync(existing, '{}', { mode: 0o644 });
+    chmodSync(existing, 0o644);
+    await saveSnapshot(existing, snap, { keepSecrets: true });
+    assert.equal(statSync(existing).mode & 0o777, 0o600, 'an existing file is made owner-only before credentials go in');
     assert.deepEqual(await loadSnapshot(kept), snap);
   });
   it('names the first problem of a file that is not a snapshot', async () => {
