@@ -3,13 +3,12 @@
 // Options it does not know are kept in a map, so a source can be added (e.g. --ssm) by extending
 // createSourceFromArgs alone. Errors print as one line; the exit status is 2 (diff: 1 = differ).
 
-import { promises as fs } from 'node:fs';
 import { ImdsSource } from '../sources/imdsSource';
 import { EndpointConfigError, type Env, type VersionPolicy } from '../imds/endpoint';
 import { isImdsError } from '../imds/errors';
 import { isDirectoryPath, normalizePath } from '../imds/paths';
 import { maskSecretsDetailed } from '../imds/secrets';
-import { SnapshotFormatError, diffSnapshots, isEmptyDiff, loadSnapshot, maskSnapshot, serializeSnapshot } from '../imds/snapshot';
+import { SnapshotFormatError, diffSnapshots, isEmptyDiff, loadSnapshot, maskSnapshot, saveSnapshot, serializeSnapshot } from '../imds/snapshot';
 import type { MetadataSource, Snapshot, SnapshotEntry } from '../imds/types';
 import { DOCTOR_USAGE, doctorCommand } from '../doctor/cli';
 import { isSsmError } from '../sources/ssm/errors';
@@ -224,7 +223,8 @@ async function run(args: ParsedArgs, io: CliIo, lazySource: () => MetadataSource
       const root = args.values.get('root');
       const snapshot = await lazySource().snapshot({ showSecrets, root: root === undefined ? undefined : directoryPath(root) });
       const out = args.values.get('out');
-      if (out) await fs.writeFile(out, serializeSnapshot(snapshot), { mode: showSecrets ? 0o600 : 0o644 });
+      // Taken masked unless --show-secrets; saveSnapshot makes a file with secrets owner-only.
+      if (out) await saveSnapshot(out, snapshot, { keepSecrets: showSecrets });
       io.stdout(args.flags.has('json') ? serializeSnapshot(snapshot) : snapshotLines(snapshot));
       return 0;
     }
