@@ -4,11 +4,11 @@
 // createSourceFromArgs alone. Errors print as one line; the exit status is 2 (diff: 1 = differ).
 
 import { ImdsSource } from '../sources/imdsSource';
-import { EndpointConfigError, type Env, type VersionPolicy } from '../imds/endpoint';
+import type { Env, VersionPolicy } from '../imds/endpoint';
 import { isImdsError } from '../imds/errors';
 import { isDirectoryPath, normalizePath } from '../imds/paths';
 import { maskSecretsDetailed } from '../imds/secrets';
-import { SnapshotFormatError, diffSnapshots, isEmptyDiff, loadSnapshot, maskSnapshot, saveSnapshot, serializeSnapshot } from '../imds/snapshot';
+import { diffSnapshots, isEmptyDiff, loadSnapshot, maskSnapshot, saveSnapshot, serializeSnapshot } from '../imds/snapshot';
 import type { MetadataSource, Snapshot, SnapshotEntry } from '../imds/types';
 import { DOCTOR_USAGE, doctorCommand } from '../doctor/cli';
 import { isSsmError } from '../sources/ssm/errors';
@@ -278,9 +278,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
 /** One line a person can act on. */
 export function errorLine(error: unknown): string {
+  // Typed errors carry a remedy; the others (usage, endpoint, snapshot file, range) say it in the message.
   if (isImdsError(error) || isSsmError(error)) return error.toLine();
-  if (error instanceof UsageError || error instanceof EndpointConfigError || error instanceof SnapshotFormatError) return error.message;
-  if (error instanceof RangeError) return error.message;
   return error instanceof Error ? error.message : String(error);
 }
 
