@@ -27,15 +27,20 @@ export function keyTail(accessKeyId: string): string {
   return `****************${accessKeyId.slice(-4)}`;
 }
 
-/** Parses JSON to a plain object, or undefined. */
-export function parseObject(body: Buffer | undefined): Record<string, unknown> | undefined {
+/** Parses a JSON body, or undefined when there is none or it is not JSON. */
+export function parseJson(body: Buffer | undefined): unknown {
   if (!body) return undefined;
   try {
-    const value: unknown = JSON.parse(body.toString('utf8'));
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return JSON.parse(body.toString('utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** Parses JSON to a plain object, or undefined. */
+export function parseObject(body: Buffer | undefined): Record<string, unknown> | undefined {
+  const value = parseJson(body);
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 export function stringField(record: Record<string, unknown> | undefined, key: string): string | undefined {

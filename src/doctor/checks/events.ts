@@ -2,7 +2,7 @@
 // maintenance. Not misconfigurations, but things a person must act on soon: they warn, with times.
 
 import type { Fixes } from '../fixes';
-import { formatRelative } from '../format';
+import { formatRelative, parseJson } from '../format';
 import type { TreeReader } from '../reader';
 import type { DoctorCheck } from '../types';
 
@@ -18,15 +18,6 @@ const TITLES = {
   rebalance: 'Rebalance recommendation',
   scheduled: 'Scheduled events (maintenance)',
 } as const;
-
-function parseJson(body: Buffer | undefined): unknown {
-  if (!body) return undefined;
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-}
 
 export async function runEventChecks(input: EventsInput): Promise<DoctorCheck[]> {
   const { reader, now } = input;
