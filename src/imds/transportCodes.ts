@@ -9,12 +9,15 @@ export const RESET_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 
 export const ANSWER_TIMEOUT_CODES: ReadonlySet<string> = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 export const CONNECT_TIMEOUT_CODE = 'UND_ERR_CONNECT_TIMEOUT';
 
-/** The first specific `code` on the error or its causes (undici wraps socket errors). */
-export function transportErrorCode(error: unknown): string | undefined {
+/**
+ * The first specific `code` on the error or its causes (undici and the AWS SDK wrap socket
+ * errors); `accept` says which codes count (default: all but undici's generic UND_ERR).
+ */
+export function transportErrorCode(error: unknown, accept: (code: string) => boolean = (code) => code !== 'UND_ERR'): string | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && code !== 'UND_ERR') return code;
+    if (typeof code === 'string' && accept(code)) return code;
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;

@@ -2,6 +2,8 @@
 // service exceptions (by `name`) or as credential-provider errors; describeAwsError turns them
 // into SsmError with a remedy a person can act on (the command to run, the IAM action to add).
 
+import { transportErrorCode } from '../../imds/transportCodes';
+
 export type SsmErrorCode =
   | 'NoCredentials'
   | 'SsoExpired'
@@ -84,14 +86,9 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The socket error (ECONNREFUSED, ENOTFOUND ...) under an SDK error, if any. */
 function networkCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
+  return transportErrorCode(error, (code) => /^E[A-Z]+$/.test(code));
 }
 
 /** Turns whatever the SDK threw into an SsmError; SsmErrors pass through. */
