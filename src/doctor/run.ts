@@ -5,6 +5,8 @@
 import * as os from 'node:os';
 import { readDmiEvidence, type Ec2Evidence } from '../sources/detectEc2';
 import type { Env } from '../imds/endpoint';
+import { isImdsError } from '../imds/errors';
+import { isSsmError } from '../sources/ssm/errors';
 import type { Snapshot } from '../imds/types';
 import { runCredentialChainCheck } from './checks/credentialChain';
 import { runEnvImdsCheck } from './checks/envImds';
@@ -183,6 +185,7 @@ async function runSnapshotDoctor(target: SnapshotTarget, options: DoctorOptions)
 
   let snapshot: Snapshot | undefined = target.snapshot;
   let snapshotError: string | undefined;
+  let snapshotRemedy: string | undefined;
   if (!snapshot) {
     options.onProgress?.('Taking a snapshot');
     try {
@@ -190,11 +193,12 @@ async function runSnapshotDoctor(target: SnapshotTarget, options: DoctorOptions)
       snapshot = await target.source.snapshot();
     } catch (error) {
       snapshotError = error instanceof Error ? error.message : String(error);
+      if (isImdsError(error) || isSsmError(error)) snapshotRemedy = error.remedy;
     }
   }
   const checks: DoctorCheck[] = [];
   if (!snapshot) {
-    const location = runLocationCheck({ target, snapshotError });
+    const location = runLocationCheck({ target, snapshotError, snapshotRemedy });
     checks.push(location.check);
     for (const [id, title] of SKIPPED_WITHOUT_SNAPSHOT) checks.push({ id, title, status: 'skip', summary: 'No snapshot could be read.', evidence: [], advice: [] });
     return finish(target, location.ranOn, undefined, started, startedAt, checks, []);

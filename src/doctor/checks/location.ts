@@ -15,6 +15,8 @@ export interface LocationInput {
   answered?: boolean;
   snapshot?: { source: string; takenAt: string; entries: number };
   snapshotError?: string;
+  /** What to do about it, when the error said (IMDS and SSM errors carry a remedy). */
+  snapshotRemedy?: string;
 }
 
 const TITLE = 'Where the doctor ran';
@@ -30,7 +32,7 @@ export function runLocationCheck(input: LocationInput): { check: DoctorCheck; ra
     if (input.snapshotError) {
       return {
         ranOn: `through ${target.where === 'ssm' ? 'SSM' : 'a snapshot'} (${target.label}), which failed`,
-        check: { id: 'location', title: TITLE, status: 'fail', summary: `Could not read a snapshot from ${target.label}: ${input.snapshotError}`, evidence, advice: ['Fix the source (see the message), then run the doctor again.'] },
+        check: { id: 'location', title: TITLE, status: 'fail', summary: `Could not read a snapshot from ${target.label}: ${input.snapshotError}`, evidence, advice: [input.snapshotRemedy ? `${input.snapshotRemedy} Then run the doctor again.` : 'Fix the source (see the message), then run the doctor again.'] },
       };
     }
     const snap = input.snapshot!;

@@ -117,6 +117,7 @@ describe('doctor: from an SSM snapshot', () => {
       const location = check(report, 'location');
       assert.equal(location.status, 'fail');
       assert.match(location.summary, /Could not read a snapshot from ssm i-0123456789abcdef0 eu-west-1: .*403/);
+      assert.match(location.advice.join('\n'), /--http-endpoint enabled/, 'the error\'s own remedy, not a generic one');
       assert.equal(report.counts.skip, report.checks.length - 1);
       assert.equal(report.verdict, 'fail');
     } finally {
