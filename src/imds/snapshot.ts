@@ -4,7 +4,7 @@
 
 import { promises as fs } from 'node:fs';
 import { isImdsError } from './errors';
-import { isSecretPath, maskSecretsDetailed } from './secrets';
+import { SECRET_MASK, isSecretPath, maskSecretsDetailed } from './secrets';
 import type { Snapshot, SnapshotEntry } from './types';
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -21,13 +21,21 @@ export function isUtf8(body: Buffer): boolean {
 
 /** The snapshot entry of a value: text when it is UTF-8, else base64; secrets masked unless shown. */
 export function valueEntry(path: string, body: Buffer, showSecrets: boolean, status = 200): SnapshotEntry {
-  if (!isUtf8(body)) return { path, kind: 'value', status, value: body.toString('base64'), encoding: 'base64' };
+  if (!isUtf8(body)) {
+    // Base64 of a credential body would carry its secrets unmasked: hide such a body whole.
+    if (!showSecrets && isSecretPath(path)) return hiddenBinarySecret(path, status);
+    return { path, kind: 'value', status, value: body.toString('base64'), encoding: 'base64' };
+  }
   const text = body.toString('utf8');
   if (showSecrets) return { path, kind: 'value', status, value: text, encoding: 'utf8' };
   const masked = maskSecretsDetailed(path, text);
   return masked.masked
     ? { path, kind: 'value', status, value: masked.text, encoding: 'utf8', masked: true }
     : { path, kind: 'value', status, value: text, encoding: 'utf8' };
+}
+
+function hiddenBinarySecret(path: string, status: number): SnapshotEntry {
+  return { path, kind: 'value', status, value: `${SECRET_MASK} (credential body hidden: not UTF-8 text)`, encoding: 'utf8', masked: true };
 }
 
 export function errorEntry(path: string, error: unknown): SnapshotEntry {
@@ -70,7 +78,8 @@ export function maskSnapshot(snapshot: Snapshot): Snapshot {
   return {
     ...snapshot,
     entries: snapshot.entries.map((entry) => {
-      if (entry.kind !== 'value' || entry.value === undefined || entry.encoding === 'base64' || !isSecretPath(entry.path)) return entry;
+      if (entry.kind !== 'value' || entry.value === undefined || !isSecretPath(entry.path)) return entry;
+      if (entry.encoding === 'base64') return hiddenBinarySecret(entry.path, entry.status);
       const masked = maskSecretsDetailed(entry.path, entry.value);
       return masked.masked ? { ...entry, value: masked.text, masked: true } : entry;
     }),

@@ -47,6 +47,21 @@ describe('building snapshots', () => {
     const remasked = maskSnapshot(buildSnapshot({ source: 's', root: '/', entries: [shown] }));
     assert.equal(JSON.parse(remasked.entries[0].value!).Token, SECRET_MASK);
   });
+
+  it('hides a credential body that is not UTF-8 whole, instead of carrying its secrets as base64', () => {
+    // CREDS with one invalid byte: base64 of it would hold the secret key and token in the open.
+    const body = Buffer.concat([Buffer.from(CREDS), Buffer.from([0xff])]);
+    const hidden = valueEntry(ROLE, body, false);
+    assert.equal(hidden.masked, true);
+    assert.notEqual(hidden.encoding, 'base64');
+    assert.ok(!Buffer.from(hidden.value!, 'utf8').toString().includes('very-secret'));
+    const shown = valueEntry(ROLE, body, true);
+    assert.equal(shown.encoding, 'base64');
+    assert.ok(Buffer.from(shown.value!, 'base64').toString('latin1').includes('very-secret-key'));
+    const remasked = maskSnapshot(buildSnapshot({ source: 's', root: '/', entries: [shown] }));
+    assert.equal(remasked.entries[0].masked, true);
+    assert.ok(!JSON.stringify(remasked).includes(shown.value!));
+  });
 });
 
 describe('saving and loading', () => {
