@@ -7,6 +7,7 @@ export const ExplorerCommand = {
   CopyAsCurl: 'imdsExplorer.copyAsCurl',
   GoToPath: 'imdsExplorer.goToPath',
   SelectSource: 'imdsExplorer.selectSource',
+  RemoveSource: 'imdsExplorer.removeSource',
   SaveSnapshot: 'imdsExplorer.saveSnapshot',
   CompareSnapshot: 'imdsExplorer.compareWithSnapshot',
   RevealSecret: 'imdsExplorer.revealSecret',

@@ -73,6 +73,7 @@ export function registerExplorerCommands(s: ExplorerServices): vscode.Disposable
     register(ExplorerCommand.RevealSecret, (node?: MetadataNode) => setRevealed(s, selected(node), true)),
     register(ExplorerCommand.HideSecret, (node?: MetadataNode) => setRevealed(s, selected(node), false)),
     register(ExplorerCommand.SelectSource, (arg?: string | MetadataNode) => selectSource(s, arg)),
+    register(ExplorerCommand.RemoveSource, (node?: MetadataNode) => removeSource(s, selected(node))),
     register(ExplorerCommand.GoToPath, (arg?: string | PathTarget) => goToPath(s, arg)),
     register(ExplorerCommand.SaveSnapshot, (arg?: SnapshotTarget | MetadataNode) => saveSnapshot(s, arg)),
     register(ExplorerCommand.CompareSnapshot, (arg?: SnapshotTarget | MetadataNode) => compareWithSnapshot(s, arg)),
@@ -265,4 +266,21 @@ async function compareWithSnapshot(s: ExplorerServices, arg?: SnapshotTarget | M
     void vscode.window.showErrorMessage(vscode.l10n.t('Could not compare with {0}: {1}', file.fsPath, errorLine(e)));
     return undefined;
   }
+}
+
+/**
+ * Closes a source someone added (an SSM instance). The built-in emulator and This instance follow
+ * the `imdsExplorer.source` setting, so they are not removed here: say where to change them.
+ */
+async function removeSource(s: ExplorerServices, node: MetadataNode | undefined): Promise<boolean> {
+  if (!node) return false;
+  const source = s.registry.get(node.sourceId);
+  if (!source) return false;
+  if (s.registry.originOf(source.id) !== 'added') {
+    void vscode.window.showInformationMessage(vscode.l10n.t('"{0}" is opened by the setting imdsExplorer.source: change the setting to close it.', source.label));
+    return false;
+  }
+  await s.registry.removeSource(source.id);
+  s.log.info(`Removed source ${source.label}`);
+  return true;
 }

@@ -125,4 +125,17 @@ describe('SSM source in VS Code', function () {
     await screenshot('ssm-fleet-compare-preview');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
+
+  it('closes an added SSM source from its root; the built-in emulator stays (it follows the setting)', async () => {
+    const source = added[0];
+    const root = await waitFor(() => api.tree.sourceNode(source.id), 'the SSM root');
+    assert.match(String(api.tree.getTreeItem(root).contextValue), /^imds:source:ssm/, 'the menu entry applies to this root');
+    assert.equal(await vscode.commands.executeCommand('imdsExplorer.removeSource', root), true);
+    assert.equal(api.sources.get(source.id), undefined, 'the source is gone');
+    assert.ok(!(await api.tree.getChildren()).some((n: MetadataNode) => n.sourceId === source.id), 'and so is its root');
+    const emulatorRoot = (await api.tree.getChildren()).find((n: MetadataNode) => n.sourceId !== source.id)!;
+    assert.equal(await vscode.commands.executeCommand('imdsExplorer.removeSource', emulatorRoot), false);
+    assert.ok(api.sources.get(emulatorRoot.sourceId), 'a built-in source is not closed by the command');
+    await vscode.commands.executeCommand('notifications.clearAll');
+  });
 });
