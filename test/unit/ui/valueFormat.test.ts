@@ -124,9 +124,14 @@ describe('snapshot text for diffs', () => {
 describe('snapshot text of a credential body that is not UTF-8', () => {
   it('hides it whole instead of printing its base64', () => {
     const body = Buffer.concat([Buffer.from(CRED), Buffer.from([0xff])]);
-    const snapshot = buildSnapshot({ source: 'test', root: '/latest/', takenAt: new Date('2030-01-01T00:00:00Z'), entries: [valueEntry(CRED_PATH, body, false)] });
+    // A snapshot that kept its secrets (saved with secrets shown) carries the body as base64: the
+    // text view must still hide it. (Snapshots taken masked never hold it: src/imds/snapshot.ts.)
+    const snapshot = buildSnapshot({ source: 'test', root: '/latest/', takenAt: new Date('2030-01-01T00:00:00Z'), entries: [valueEntry(CRED_PATH, body, true)] });
+    assert.equal(snapshot.entries[0].encoding, 'base64');
     const text = renderSnapshotText(snapshot);
     assert.ok(!text.includes(body.toString('base64').slice(0, 40)), 'no base64 of the body');
     assert.ok(text.includes(`${CRED_PATH} = (binary, ${body.length} bytes, hidden: credential path)`));
+    const masked = renderSnapshotText(buildSnapshot({ source: 'test', root: '/latest/', entries: [valueEntry(CRED_PATH, body, false)] }));
+    assert.ok(!masked.includes(body.toString('base64').slice(0, 40)), 'a masked snapshot holds no base64 of the body either');
   });
 });
