@@ -28,12 +28,12 @@ export function classify(
   metrics: { noToken?: DailyCounts; noTokenRejected?: DailyCounts },
   window: PostureWindow,
 ): Classification {
-  const options = instance.metadataOptions;
-  const pending = options.State === 'pending' ? ' (a change to these options is still being applied)' : '';
-  if (options.HttpEndpoint === 'disabled') {
+  const options = instance.metadataOptions ?? {};
+  const pending = options.state === 'pending' ? ' (a change to these options is still being applied)' : '';
+  if (options.httpEndpoint === 'disabled') {
     return { class: 'disabled', evidence: `HttpEndpoint is disabled: the instance cannot read IMDS at all${pending}.` };
   }
-  if (options.HttpTokens === 'required') {
+  if (options.httpTokens === 'required') {
     const rejected = metrics.noTokenRejected;
     const refused = rejected && rejected.total > 0
       ? ` ${plural(rejected.total, 'tokenless call')} refused (MetadataNoTokenRejected) ${describeDays(rejected)}: software on it still tries IMDSv1.`
@@ -43,7 +43,7 @@ export function classify(
   if (!RUNNING_STATES.has(instance.state)) {
     return {
       class: 'stopped',
-      evidence: `The instance is ${instance.state}: it publishes no metrics, so nothing shows whether its software reads IMDS without a token. HttpTokens is ${options.HttpTokens ?? 'optional'}.`,
+      evidence: `The instance is ${instance.state}: it publishes no metrics, so nothing shows whether its software reads IMDS without a token. HttpTokens is ${options.httpTokens ?? 'optional'}.`,
     };
   }
   const noToken = metrics.noToken;

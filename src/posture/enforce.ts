@@ -51,7 +51,7 @@ export interface BatchOptions extends PacerOptions {
 }
 
 /** The change "Require IMDSv2" makes: only HttpTokens; every other option stays as it is. */
-export const REQUIRE_TOKENS: MetadataOptions = { HttpTokens: 'required' };
+export const REQUIRE_TOKENS: MetadataOptions = { httpTokens: 'required' };
 
 const THROTTLE_CODES = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequestsException']);
 
@@ -142,11 +142,11 @@ export function applyEach(port: MetadataChangePort, targets: EnforceTarget[], ch
 /** The options a rollback writes back: every writable field, exactly as it was. */
 export function writableOptions(options: MetadataOptions): MetadataOptions {
   const out: MetadataOptions = {};
-  if (options.HttpTokens !== undefined) out.HttpTokens = options.HttpTokens;
-  if (options.HttpEndpoint !== undefined) out.HttpEndpoint = options.HttpEndpoint;
-  if (options.HttpPutResponseHopLimit !== undefined) out.HttpPutResponseHopLimit = options.HttpPutResponseHopLimit;
-  if (options.HttpProtocolIpv6 !== undefined) out.HttpProtocolIpv6 = options.HttpProtocolIpv6;
-  if (options.InstanceMetadataTags !== undefined) out.InstanceMetadataTags = options.InstanceMetadataTags;
+  if (options.httpTokens !== undefined) out.httpTokens = options.httpTokens;
+  if (options.httpEndpoint !== undefined) out.httpEndpoint = options.httpEndpoint;
+  if (options.httpPutResponseHopLimit !== undefined) out.httpPutResponseHopLimit = options.httpPutResponseHopLimit;
+  if (options.httpProtocolIpv6 !== undefined) out.httpProtocolIpv6 = options.httpProtocolIpv6;
+  if (options.instanceMetadataTags !== undefined) out.instanceMetadataTags = options.instanceMetadataTags;
   return out;
 }
 

@@ -44,9 +44,9 @@ const GONE_STATES = new Set(['terminated', 'shutting-down']);
 
 /** The metric that can change the instance's class, or none (IMDS off, or nothing running to report). */
 function metricFor(instance: InventoryInstance): ImdsMetric | undefined {
-  if (instance.metadataOptions.HttpEndpoint === 'disabled') return undefined;
+  if (instance.metadataOptions?.httpEndpoint === 'disabled') return undefined;
   if (instance.state !== 'running' && instance.state !== 'pending') return undefined;
-  return instance.metadataOptions.HttpTokens === 'required' ? 'MetadataNoTokenRejected' : 'MetadataNoToken';
+  return instance.metadataOptions?.httpTokens === 'required' ? 'MetadataNoTokenRejected' : 'MetadataNoToken';
 }
 
 async function readRegion(sources: PostureSources, region: string, window: PostureWindow, options: InventoryOptions): Promise<RegionPosture> {

@@ -65,8 +65,8 @@ export const CSV_HEADER = ['region', 'instance_id', 'name', 'state', 'launch_tim
   'tokenless_calls', 'tokenless_days', 'rejected_calls', 'evidence'];
 
 export function csvRow(i: PostureInstance): string {
-  return [i.region, i.instanceId, i.name, i.state, i.launchTime, i.class, i.metadataOptions.HttpTokens, i.metadataOptions.HttpEndpoint,
-    i.metadataOptions.HttpPutResponseHopLimit, i.noToken?.total, i.noToken?.nonZeroDays.map(([d]) => d).join(' '), i.noTokenRejected?.total, i.evidence]
+  return [i.region, i.instanceId, i.name, i.state, i.launchTime, i.class, i.metadataOptions?.httpTokens, i.metadataOptions?.httpEndpoint,
+    i.metadataOptions?.httpPutResponseHopLimit, i.noToken?.total, i.noToken?.nonZeroDays.map(([d]) => d).join(' '), i.noTokenRejected?.total, i.evidence]
     .map(csvCell).join(',');
 }
 

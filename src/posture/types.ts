@@ -18,13 +18,13 @@ export const CLASS_LABELS: Record<PostureClass, string> = {
 
 /** The instance's MetadataOptions as DescribeInstances returns them (the fields enforce and rollback use). */
 export interface MetadataOptions {
-  HttpTokens?: string;
-  HttpEndpoint?: string;
-  HttpPutResponseHopLimit?: number;
-  HttpProtocolIpv6?: string;
-  InstanceMetadataTags?: string;
+  httpTokens?: string;
+  httpEndpoint?: string;
+  httpPutResponseHopLimit?: number;
+  httpProtocolIpv6?: string;
+  instanceMetadataTags?: string;
   /** `pending` while a change is being applied, `applied` after. */
-  State?: string;
+  state?: string;
 }
 
 export interface InventoryInstance {
@@ -38,7 +38,8 @@ export interface InventoryInstance {
   launchTime?: string;
   instanceType?: string;
   platform?: string;
-  metadataOptions: MetadataOptions;
+  /** Absent when DescribeInstances gave none (read as EC2's defaults: optional, enabled). */
+  metadataOptions?: MetadataOptions;
 }
 
 /** Daily counts of one metric over the window: only the days that had a datapoint are listed. */
@@ -64,10 +65,10 @@ export interface PostureInstance extends InventoryInstance, Classification {
 }
 
 export interface AccountDefaults {
-  HttpTokens?: string;
-  HttpPutResponseHopLimit?: number;
-  HttpEndpoint?: string;
-  InstanceMetadataTags?: string;
+  httpTokens?: string;
+  httpPutResponseHopLimit?: number;
+  httpEndpoint?: string;
+  instanceMetadataTags?: string;
 }
 
 export interface RegionPosture {

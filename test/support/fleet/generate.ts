@@ -14,11 +14,12 @@ export type FleetProfile =
   | 'no-metrics';
 
 export interface FleetMetadataOptions {
-  HttpTokens: 'required' | 'optional';
-  HttpEndpoint: 'enabled' | 'disabled';
-  HttpPutResponseHopLimit: number;
-  HttpProtocolIpv6: 'enabled' | 'disabled';
-  InstanceMetadataTags: 'enabled' | 'disabled';
+  httpTokens: 'required' | 'optional';
+  httpEndpoint: 'enabled' | 'disabled';
+  httpPutResponseHopLimit: number;
+  httpProtocolIpv6: 'enabled' | 'disabled';
+  instanceMetadataTags: 'enabled' | 'disabled';
+  state: 'pending' | 'applied';
 }
 
 export interface FleetInstance {
@@ -38,10 +39,10 @@ export interface FleetInstance {
 }
 
 export interface RegionDefaults {
-  HttpTokens?: 'required' | 'optional';
-  HttpPutResponseHopLimit?: number;
-  HttpEndpoint?: 'enabled' | 'disabled';
-  InstanceMetadataTags?: 'enabled' | 'disabled';
+  httpTokens?: 'required' | 'optional';
+  httpPutResponseHopLimit?: number;
+  httpEndpoint?: 'enabled' | 'disabled';
+  instanceMetadataTags?: 'enabled' | 'disabled';
 }
 
 export interface Fleet {
@@ -144,11 +145,12 @@ export function generateFleet(options: FleetOptions): Fleet {
       launchTime: new Date((launchDay * DAY_SECONDS + Math.floor(random() * DAY_SECONDS)) * 1000),
       tags: { Name: `${app}-${env}-${String(index).padStart(5, '0')}`, Team: TEAMS[Math.floor(random() * TEAMS.length)], Env: env },
       metadataOptions: {
-        HttpTokens: profile === 'required' ? 'required' : 'optional',
-        HttpEndpoint: profile === 'disabled' ? 'disabled' : 'enabled',
-        HttpPutResponseHopLimit: random() < 0.3 ? 2 : 1,
-        HttpProtocolIpv6: 'disabled',
-        InstanceMetadataTags: random() < 0.2 ? 'enabled' : 'disabled',
+        httpTokens: profile === 'required' ? 'required' : 'optional',
+        httpEndpoint: profile === 'disabled' ? 'disabled' : 'enabled',
+        httpPutResponseHopLimit: random() < 0.3 ? 2 : 1,
+        httpProtocolIpv6: 'disabled',
+        instanceMetadataTags: random() < 0.2 ? 'enabled' : 'disabled',
+        state: 'applied',
       },
       profile,
     };
@@ -178,7 +180,7 @@ export function generateFleet(options: FleetOptions): Fleet {
   }
   const defaults: Record<string, RegionDefaults> = {};
   regions.forEach((region, i) => {
-    defaults[region] = i === 0 ? { HttpTokens: 'required', HttpPutResponseHopLimit: 2 } : {};
+    defaults[region] = i === 0 ? { httpTokens: 'required', httpPutResponseHopLimit: 2 } : {};
   });
   return { seed, now, regions, instances, defaults };
 }

@@ -11,7 +11,7 @@ const window: PostureWindow = postureWindow(14, NOW);
 function instance(patch: Partial<InventoryInstance> = {}, options: InventoryInstance['metadataOptions'] = {}): InventoryInstance {
   return {
     instanceId: 'i-0123456789abcdef0', region: 'eu-west-1', tags: {}, state: 'running', launchTime: '2025-01-01T00:00:00Z',
-    ...patch, metadataOptions: { HttpTokens: 'optional', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1, ...options },
+    ...patch, metadataOptions: { httpTokens: 'optional', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1, ...options },
   };
 }
 
@@ -25,13 +25,13 @@ describe('posture classification', () => {
   });
 
   it('required: HttpTokens required, whatever the metric says about optional reads', () => {
-    const c = classify(instance({}, { HttpTokens: 'required' }), { noTokenRejected: { daysWithData: 14, total: 0, nonZeroDays: [] } }, window);
+    const c = classify(instance({}, { httpTokens: 'required' }), { noTokenRejected: { daysWithData: 14, total: 0, nonZeroDays: [] } }, window);
     assert.equal(c.class, 'required');
     assert.match(c.evidence, /HttpTokens is required/);
   });
 
   it('required with refused tokenless calls says so, with the count and days', () => {
-    const c = classify(instance({}, { HttpTokens: 'required' }), { noTokenRejected: { daysWithData: 14, total: 7, nonZeroDays: [['2026-12-02', 7]] } }, window);
+    const c = classify(instance({}, { httpTokens: 'required' }), { noTokenRejected: { daysWithData: 14, total: 7, nonZeroDays: [['2026-12-02', 7]] } }, window);
     assert.equal(c.class, 'required');
     assert.match(c.evidence, /7 tokenless calls refused \(MetadataNoTokenRejected\) on 1 day \(2026-12-02\)/);
   });
@@ -54,7 +54,7 @@ describe('posture classification', () => {
   });
 
   it('disabled: HttpEndpoint disabled, before anything else', () => {
-    assert.equal(classify(instance({ state: 'stopped' }, { HttpEndpoint: 'disabled' }), {}, window).class, 'disabled');
+    assert.equal(classify(instance({ state: 'stopped' }, { httpEndpoint: 'disabled' }), {}, window).class, 'disabled');
   });
 
   it('stopped: no metrics, never ready, and it says why', () => {
@@ -78,7 +78,7 @@ describe('posture classification', () => {
   });
 
   it('a change still being applied is named in the evidence', () => {
-    assert.match(classify(instance({}, { HttpTokens: 'required', State: 'pending' }), {}, window).evidence, /still being applied/);
+    assert.match(classify(instance({}, { httpTokens: 'required', state: 'pending' }), {}, window).evidence, /still being applied/);
   });
 
   it('more than five days are cut with an ellipsis', () => {
