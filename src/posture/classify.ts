@@ -28,7 +28,7 @@ export function classify(
   metrics: { noToken?: DailyCounts; noTokenRejected?: DailyCounts },
   window: PostureWindow,
 ): Classification {
-  const options = instance.metadataOptions ?? {};
+  const options: Partial<NonNullable<InventoryInstance['metadataOptions']>> = instance.metadataOptions ?? {};
   const pending = options.state === 'pending' ? ' (a change to these options is still being applied)' : '';
   if (options.httpEndpoint === 'disabled') {
     return { class: 'disabled', evidence: `HttpEndpoint is disabled: the instance cannot read IMDS at all${pending}.` };

@@ -1,6 +1,7 @@
 // The fleet posture's data: what the inventory reads per instance and Region, the class each
 // instance falls in, and the evidence behind it. Plain data (JSON round-trips) so the CLI's
 // --json output is what `imds enforce --from` and the VS Code view read back.
+import type { InstanceSummary, MetadataDefaults } from '../aws/ec2/types';
 
 export type PostureClass = 'required' | 'ready' | 'needs-work' | 'disabled' | 'stopped' | 'no-data';
 
@@ -16,31 +17,10 @@ export const CLASS_LABELS: Record<PostureClass, string> = {
   'no-data': 'No data',
 };
 
-/** The instance's MetadataOptions as DescribeInstances returns them (the fields enforce and rollback use). */
-export interface MetadataOptions {
-  httpTokens?: string;
-  httpEndpoint?: string;
-  httpPutResponseHopLimit?: number;
-  httpProtocolIpv6?: string;
-  instanceMetadataTags?: string;
-  /** `pending` while a change is being applied, `applied` after. */
-  state?: string;
-}
-
-export interface InventoryInstance {
-  instanceId: string;
-  region: string;
-  name?: string;
-  tags: Record<string, string>;
-  /** EC2 state name: pending, running, stopping, stopped, shutting-down, terminated. */
-  state: string;
-  /** ISO 8601. */
-  launchTime?: string;
-  instanceType?: string;
-  platform?: string;
-  /** Absent when DescribeInstances gave none (read as EC2's defaults: optional, enabled). */
-  metadataOptions?: MetadataOptions;
-}
+/** What DescribeInstances says of an instance (Name, state, launch time, MetadataOptions): the EC2 room's summary. */
+export type InventoryInstance = InstanceSummary;
+/** The Region's account-level defaults for new instances (GetInstanceMetadataDefaults). */
+export type AccountDefaults = MetadataDefaults;
 
 /** Daily counts of one metric over the window: only the days that had a datapoint are listed. */
 export interface DailyCounts {
@@ -64,12 +44,6 @@ export interface PostureInstance extends InventoryInstance, Classification {
   noTokenRejected?: DailyCounts;
 }
 
-export interface AccountDefaults {
-  httpTokens?: string;
-  httpPutResponseHopLimit?: number;
-  httpEndpoint?: string;
-  instanceMetadataTags?: string;
-}
 
 export interface RegionPosture {
   region: string;

@@ -25,6 +25,8 @@ export interface Ec2EndpointOptions {
   applyDelayMs?: number;
   /** Port to listen on (default 0: a free one). Always 127.0.0.1. */
   port?: number;
+  /** Regions DescribeRegions lists besides those holding instances. */
+  regions?: string[];
 }
 
 export interface Ec2Call {
@@ -76,6 +78,7 @@ export const ACTIONS: Record<string, string> = {
   GetInstanceMetadataDefaults: 'ec2:GetInstanceMetadataDefaults',
   ModifyInstanceMetadataOptions: 'ec2:ModifyInstanceMetadataOptions',
   ModifyInstanceMetadataDefaults: 'ec2:ModifyInstanceMetadataDefaults',
+  DescribeRegions: 'ec2:DescribeRegions',
 };
 
 class Ec2ServiceError extends Error {
@@ -348,6 +351,17 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
     pending.set(record.instanceId, { timer, done, finished });
   }
 
+  /** DescribeRegions: the Regions holding instances (plus `regions`), all enabled without opt-in. */
+  function describeRegions(params: QueryParams): Record<string, XmlValue> {
+    const names = [...new Set([...(options.regions ?? []), ...store.regionNames()])].sort();
+    const wanted = listParam(params, 'RegionName');
+    return {
+      regionInfo: names
+        .filter((name) => wanted.length === 0 || wanted.includes(name))
+        .map((regionName) => ({ regionName, regionEndpoint: `ec2.${regionName}.amazonaws.com`, optInStatus: 'opt-in-not-required' })),
+    };
+  }
+
   type Handler = (params: QueryParams, region: string, dryRun: boolean) => Record<string, XmlValue> | 'dry-run';
   const operations: Record<string, Handler> = {
     DescribeInstances: (p, r, dry) => (dry ? 'dry-run' : describeInstances(p, r)),
@@ -355,6 +369,7 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
     GetInstanceMetadataDefaults: (p, r, dry) => (dry ? 'dry-run' : getDefaults(p, r)),
     ModifyInstanceMetadataOptions: modifyOptions,
     ModifyInstanceMetadataDefaults: modifyDefaults,
+    DescribeRegions: (p, _r, dry) => (dry ? 'dry-run' : describeRegions(p)),
   };
 
   function resourceOf(operation: string, params: QueryParams, region: string): string {

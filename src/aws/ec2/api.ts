@@ -7,6 +7,7 @@
 import {
   DescribeIamInstanceProfileAssociationsCommand,
   DescribeInstancesCommand,
+  DescribeRegionsCommand,
   EC2Client,
   GetInstanceMetadataDefaultsCommand,
   ModifyInstanceMetadataDefaultsCommand,
@@ -214,6 +215,35 @@ export class Ec2Api {
 
   async modifyDefaults(change: MetadataDefaults): Promise<void> {
     await this.call('ModifyInstanceMetadataDefaults', undefined, () => this.client.send(this.defaultsInput(change, false)));
+  }
+
+  // ---- fleet reads (the posture inventory, #17) ----------------------------------------------
+
+  /** One DescribeInstances page (up to 1,000): the posture reads a Region page by page. */
+  async instancePage(nextToken: string | undefined, pageSize = 1000, signal?: AbortSignal): Promise<{ instances: InstanceSummary[]; nextToken?: string }> {
+    const answer = await this.call('DescribeInstances', undefined, () =>
+      this.client.send(new DescribeInstancesCommand({ MaxResults: pageSize, NextToken: nextToken }), { abortSignal: signal }));
+    const instances = (answer.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => summaryOf(i, this.region));
+    return { instances, ...(answer.NextToken ? { nextToken: answer.NextToken } : {}) };
+  }
+
+  /** Up to 1,000 instances by id in one call (waiting for many changes to apply). */
+  async describeInstances(instanceIds: string[], signal?: AbortSignal): Promise<InstanceSummary[]> {
+    if (instanceIds.length === 0) return [];
+    const answer = await this.call('DescribeInstances', instanceIds.length === 1 ? instanceIds[0] : undefined, () =>
+      this.client.send(new DescribeInstancesCommand({ InstanceIds: instanceIds }), { abortSignal: signal }));
+    return (answer.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => summaryOf(i, this.region));
+  }
+
+  /** Regions enabled for the account: opt-in not required, or opted in. */
+  async enabledRegions(signal?: AbortSignal): Promise<string[]> {
+    const answer = await this.call('DescribeRegions', undefined, () =>
+      this.client.send(new DescribeRegionsCommand({ AllRegions: false }), { abortSignal: signal }));
+    return (answer.Regions ?? [])
+      .filter((r) => r.OptInStatus === undefined || r.OptInStatus === 'opt-in-not-required' || r.OptInStatus === 'opted-in')
+      .map((r) => r.RegionName ?? '')
+      .filter(Boolean)
+      .sort();
   }
 
   close(): void {

@@ -24,6 +24,7 @@ export const EC2_ACTIONS: Readonly<Record<string, string>> = Object.freeze({
   GetInstanceMetadataDefaults: 'ec2:GetInstanceMetadataDefaults',
   ModifyInstanceMetadataOptions: 'ec2:ModifyInstanceMetadataOptions',
   ModifyInstanceMetadataDefaults: 'ec2:ModifyInstanceMetadataDefaults',
+  DescribeRegions: 'ec2:DescribeRegions',
 });
 
 export class Ec2Error extends Error {

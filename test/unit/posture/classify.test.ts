@@ -3,15 +3,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classify, type PostureWindow } from '../../../src/posture/classify';
 import { postureWindow } from '../../../src/posture/metrics';
+import type { MetadataOptions } from '../../../src/aws/ec2/types';
 import type { DailyCounts, InventoryInstance } from '../../../src/posture/types';
 
 const NOW = new Date('2026-12-03T09:00:00Z');
 const window: PostureWindow = postureWindow(14, NOW);
 
-function instance(patch: Partial<InventoryInstance> = {}, options: InventoryInstance['metadataOptions'] = {}): InventoryInstance {
+function instance(patch: Partial<InventoryInstance> = {}, options: Partial<MetadataOptions> = {}): InventoryInstance {
   return {
-    instanceId: 'i-0123456789abcdef0', region: 'eu-west-1', tags: {}, state: 'running', launchTime: '2025-01-01T00:00:00Z',
-    ...patch, metadataOptions: { httpTokens: 'optional', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1, ...options },
+    instanceId: 'i-0123456789abcdef0', region: 'eu-west-1', tags: {}, state: 'running', launchTime: '2025-01-01T00:00:00Z', instanceType: 't3.micro', platform: 'Linux/UNIX',
+    ...patch,
+    metadataOptions: { httpTokens: 'optional', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1, httpProtocolIpv6: 'disabled', instanceMetadataTags: 'disabled', state: 'applied', ...options },
   };
 }
 
