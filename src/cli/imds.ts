@@ -12,7 +12,9 @@ import { diffSnapshots, isEmptyDiff, loadSnapshot, maskSnapshot, saveSnapshot, s
 import type { MetadataSource, Snapshot, SnapshotEntry } from '../imds/types';
 import { DOCTOR_USAGE, doctorCommand } from '../doctor/cli';
 import { isSsmError } from '../sources/ssm/errors';
+import { isEc2Error } from '../aws/ec2/errors';
 import { SSM_USAGE, ssmSourceFromCli } from '../sources/ssm/cliOptions';
+import { enforceCommand, POSTURE_USAGE, postureCommand } from '../posture/cli';
 
 export const USAGE = `Usage: imds [options] <command>
 
@@ -25,6 +27,7 @@ Commands:
   diff A B               compare two snapshot files; "-" takes a snapshot now
                          (exit 0: same, 1: different)
 ${DOCTOR_USAGE}
+${POSTURE_USAGE}
 
 Options:
   --endpoint URL         IMDS endpoint (default: $AWS_EC2_METADATA_SERVICE_ENDPOINT or http://169.254.169.254)
@@ -41,9 +44,10 @@ ${SSM_USAGE}
 PATH may be absolute (/latest/meta-data/ami-id) or start at a category (meta-data/ami-id).
 Options a source adds take --name=value (or --name value).`;
 
-const COMMANDS = new Set(['ls', 'get', 'snapshot', 'diff', 'doctor', 'help']);
+const COMMANDS = new Set(['ls', 'get', 'snapshot', 'diff', 'doctor', 'posture', 'enforce', 'help']);
 const BOOLEAN_OPTIONS = new Set(['ipv6', 'v1', 'v2-only', 'json', 'show-secrets', 'verbose', 'help']);
-const VALUE_OPTIONS = new Set(['endpoint', 'timeout', 'root', 'out']);
+// from/rollback/rollback-out take file paths, which may start with "/" (unknown options would not take those).
+const VALUE_OPTIONS = new Set(['endpoint', 'timeout', 'root', 'out', 'from', 'rollback', 'rollback-out']);
 
 export interface ParsedArgs {
   command?: string;
@@ -159,6 +163,8 @@ export interface CliIo {
   stdout: (data: string | Buffer) => void;
   stderr: (line: string) => void;
   env: Env;
+  /** Aborted on Ctrl-C: a running enforce finishes the calls in flight and stops. */
+  signal?: AbortSignal;
 }
 
 function oneLine(text: string, max = 120): string {
@@ -251,8 +257,12 @@ async function run(args: ParsedArgs, io: CliIo, lazySource: () => MetadataSource
     }
     case 'doctor':
       return doctorCommand(args, io, lazySource);
+    case 'posture':
+      return postureCommand(args, io);
+    case 'enforce':
+      return enforceCommand(args, io, { signal: io.signal });
     default:
-      throw new UsageError(args.command ? `Unknown command "${args.command}". Commands: ls, get, snapshot, diff, doctor.` : 'Give a command: ls, get, snapshot, diff or doctor. See imds --help.');
+      throw new UsageError(args.command ? `Unknown command "${args.command}". Commands: ls, get, snapshot, diff, doctor, posture, enforce.` : 'Give a command: ls, get, snapshot, diff, doctor, posture or enforce. See imds --help.');
   }
 }
 
@@ -279,15 +289,18 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 /** One line a person can act on. */
 export function errorLine(error: unknown): string {
   // Typed errors carry a remedy; the others (usage, endpoint, snapshot file, range) say it in the message.
-  if (isImdsError(error) || isSsmError(error)) return error.toLine();
+  if (isImdsError(error) || isSsmError(error) || isEc2Error(error)) return error.toLine();
   return error instanceof Error ? error.message : String(error);
 }
 
 if (require.main === module) {
+  const interrupt = new AbortController();
+  process.once('SIGINT', () => interrupt.abort(new Error('interrupted')));
   main(process.argv.slice(2), {
     stdout: (data) => process.stdout.write(data),
     stderr: (line) => process.stderr.write(line + '\n'),
     env: process.env,
+    signal: interrupt.signal,
   }).then(
     (code) => {
       process.exitCode = code;

@@ -45,7 +45,7 @@ export interface EnforceResult {
 }
 
 export interface BatchOptions extends PacerOptions {
-  /** Instances worked on at once (default 8; the pacer bounds the call rate, this bounds the waits). */
+  /** Instances worked on at once (default 32: the pacer bounds the call rate; this bounds the waits for `applied`, which are batched). */
   concurrency?: number;
   signal?: AbortSignal;
   /** Retries after RequestLimitExceeded (once the SDK's own retries gave up) before the instance fails (default 5). */
@@ -134,7 +134,7 @@ async function runBatch(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 8, targets.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 32, targets.length)) }, worker));
   return results;
 }
 
