@@ -95,7 +95,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   });
   registerUserDataCommands(context, { registry, emulator: () => builtins.emulator, tree });
   registerDoctorCommands(context, { currentSource: () => registry.active, findSource: (id) => registry.get(id) });
-  // SSM sources are loaded from dist/ssm.js on first use; an added instance becomes the active root.
+  // SSM sources are loaded from dist/aws.js on first use; an added instance becomes the active root.
   registerSsmCommands(context, { addSource: (source) => registry.addSource(source, { origin: 'added', select: true }), log: (line) => log.info(line), activeSource: () => registry.active });
   // ───────────────────────────────────────────────────────────────────────────────────────────
 

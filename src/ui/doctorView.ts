@@ -41,6 +41,7 @@ function labels(): DoctorHtmlLabels {
     copyReport: vscode.l10n.t('Copy report'),
     copy: vscode.l10n.t('Copy'),
     insertSnippet: vscode.l10n.t('Insert snippet'),
+    apply: vscode.l10n.t('Apply…'),
     evidence: vscode.l10n.t('Evidence'),
     advice: vscode.l10n.t('What to do'),
     exchanges: vscode.l10n.t('HTTP exchanges'),
