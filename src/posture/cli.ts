@@ -6,7 +6,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { CliIo, ParsedArgs } from '../cli/imds';
 import type { ChangeRecord } from '../aws/ec2/change';
-import type { EnforceResult, EnforceTarget } from './enforce';
+import { settableOptions, type EnforceResult, type EnforceTarget } from './enforce';
+import { Pacer } from './pacer';
 import type { FleetConnection } from './fleet';
 import { exitCodeOf, parsePostureReport, renderPostureCsv, renderPostureJson, renderPostureText, allInstances } from './report';
 import { entriesToRestore, newRollback, parseRollback, recordResults, restoreChange, restoreDefaultsChange, type RollbackFile } from './rollback';
@@ -144,7 +145,6 @@ function listing(targets: { region: string; instanceId: string; name?: string }[
 
 /** The options now (not the report's): what the rollback must restore, and who is already done. */
 async function currentTargets(fleet: FleetConnection, picked: { region: string; instanceId: string; name?: string; class: PostureClass }[]): Promise<{ targets: EnforceTarget[]; skipped: string[] }> {
-  const { settableOptions } = await import('./enforce');
   const targets: EnforceTarget[] = [];
   const skipped: string[] = [];
   const byRegion = new Map<string, typeof picked>();
@@ -190,7 +190,6 @@ export async function enforceCommand(args: ParsedArgs, io: CliIo, deps: PostureC
   const fleet = await connect(args, profile, 'enforce');
   try {
     const { dryRunEach, applyEach, REQUIRE_TOKENS, requireTokensByDefault } = await import('./fleet');
-    const { Pacer } = await import('./pacer');
     const picked = allInstances(report).filter((i) => only.includes(i.class));
     io.stderr(`enforce: ${picked.length} instances in ${only.map((c) => CLASS_LABELS[c]).join(', ')}; reading their options now…`);
     const { targets, skipped } = await currentTargets(fleet, picked);
@@ -272,7 +271,8 @@ async function rollbackCommand(args: ParsedArgs, io: CliIo, path: string, confir
   const profile = takeText(args, 'profile') ?? file.profile;
   const fleet = await connect(args, profile, 'enforce --rollback');
   try {
-    const { restoreEach, applyChange } = await import('./fleet');
+    const { restoreEach } = await import('./fleet');
+    const { applyChange } = await import('../aws/ec2/index');
     const entries = entriesToRestore(file);
     const defaults = file.defaults.filter((d) => d.status === 'applied');
     if (!entries.length && !defaults.length) {

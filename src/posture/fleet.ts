@@ -90,4 +90,3 @@ export async function requireTokensByDefault(fleet: FleetConnection, region: str
 }
 
 export { dryRunEach, applyEach, restoreEach, REQUIRE_TOKENS } from './enforce';
-export { applyChange } from '../aws/ec2/change';
