@@ -21,6 +21,8 @@ import { registerUserDataCommands } from './ui/userDataCommands';
 import { registerDoctorCommands } from './ui/doctorView';
 import { registerSsmCommands } from './ui/ssmCommands';
 import { registerEmulatorCommands } from './ui/emulatorCommands';
+import { registerPostureCommands, type PostureSession } from './ui/postureCommands';
+import { registerEnforceCommands } from './ui/postureEnforce';
 
 export interface ExtensionApi {
   /** The tree behind the view. */
@@ -39,6 +41,8 @@ export interface ExtensionApi {
   logLines(): readonly string[];
   /** How long activate() took, in ms (the activation benchmark reads it). */
   readonly activationMs: number;
+  /** The IMDS Posture view's state (tree, shown report, open modal). */
+  readonly posture: PostureSession;
 }
 
 let builtinSources: BuiltinSources | undefined;
@@ -97,6 +101,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   registerDoctorCommands(context, { currentSource: () => registry.active, findSource: (id) => registry.get(id) });
   // SSM sources are loaded from dist/aws.js on first use; an added instance becomes the active root.
   registerSsmCommands(context, { addSource: (source) => registry.addSource(source, { origin: 'added', select: true }), log: (line) => log.info(line), activeSource: () => registry.active });
+  // Fleet posture: EC2 + CloudWatch load from dist/aws.js when a posture is first taken.
+  const posture = registerPostureCommands(context);
+  registerEnforceCommands(context, posture);
   // ───────────────────────────────────────────────────────────────────────────────────────────
 
   autoRefresh.setInterval(settings.autoRefreshSeconds);
@@ -135,6 +142,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     services,
     logLines: () => log.lines(),
     activationMs,
+    posture,
   };
 }
 
