@@ -7,7 +7,7 @@ import type { FleetConnection, FleetConnectionOptions } from '../posture/fleet';
 import { PostureModel } from '../posture/model';
 import { parsePostureReport, renderPostureCsv, renderPostureJson } from '../posture/report';
 import { emptyCounts, type PostureInstance, type PostureReport, type RegionPosture } from '../posture/types';
-import { describeError } from './errorText';
+import { describeError, errorLine } from './errorText';
 import { PostureInstancePanel } from './postureChart';
 import { POSTURE_CHART_COMMAND, POSTURE_VIEW_ID, PostureTreeProvider, type PostureNode } from './postureTree';
 
@@ -58,11 +58,29 @@ export class PostureSession implements vscode.Disposable {
   readonly view: vscode.TreeView<PostureNode>;
   /** How the shown report was taken: the enforce command connects the same way. */
   connectionOptions: FleetConnectionOptions | undefined;
-  /** The modal on screen (its message and detail), for the integration test and screenshots. */
+  /** The question on screen (its message and detail). */
   lastPrompt: { message: string; detail: string } | undefined;
+  /**
+   * Shows a modal question and resolves to the button chosen. The integration suite replaces it:
+   * VS Code refuses modal dialogs in extension test mode ("refused to show dialog in tests").
+   */
+  ask: (message: string, detail: string, action: string) => Thenable<string | undefined> = (message, detail, action) =>
+    vscode.window.showWarningMessage(message, { modal: true, detail }, action);
+  /** The last error a posture command showed (tests print it). */
+  lastError: string | undefined;
 
   constructor() {
     this.view = vscode.window.createTreeView(POSTURE_VIEW_ID, { treeDataProvider: this.tree, canSelectMany: true, showCollapseAll: true });
+  }
+
+  /** A modal confirmation: true only when the person chose `action`. */
+  async confirm(message: string, detail: string, action: string): Promise<boolean> {
+    this.lastPrompt = { message, detail };
+    try {
+      return (await this.ask(message, detail, action)) === action;
+    } finally {
+      this.lastPrompt = undefined;
+    }
   }
 
   get report(): PostureReport | undefined {
@@ -174,8 +192,8 @@ async function takePosture(session: PostureSession, args: TakePostureArgs | unde
     if (errors.length) void vscode.window.showWarningMessage(vscode.l10n.t('IMDS posture: {0} could not be read: {1}', errors.map((r) => r.region).join(', '), errors[0].error ?? ''));
     return report;
   } catch (error) {
-    session.tree.setStatus(vscode.l10n.t('The posture could not be taken: {0}', describeError(error)), true);
-    void vscode.window.showErrorMessage(vscode.l10n.t('IMDS posture: {0}', describeError(error)));
+    session.tree.setStatus(vscode.l10n.t('The posture could not be taken: {0}', errorLine(describeError(error))), true);
+    void vscode.window.showErrorMessage(vscode.l10n.t('IMDS posture: {0}', errorLine(describeError(error))));
     return undefined;
   } finally {
     fleet?.close();
@@ -191,7 +209,7 @@ async function openReport(session: PostureSession, uri?: vscode.Uri): Promise<Po
     session.show(report);
     return report;
   } catch (error) {
-    void vscode.window.showErrorMessage(vscode.l10n.t('IMDS posture: {0}', describeError(error)));
+    void vscode.window.showErrorMessage(vscode.l10n.t('IMDS posture: {0}', errorLine(describeError(error))));
     return undefined;
   }
 }

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { settableOptions, type EnforceResult, type EnforceTarget } from '../posture/enforce';
 import { entriesToRestore, newRollback, parseRollback, recordResults, restoreChange, restoreDefaultsChange } from '../posture/rollback';
 import { CLASS_LABELS, type PostureClass, type PostureInstance } from '../posture/types';
-import { describeError } from './errorText';
+import { describeError, errorLine } from './errorText';
 import { loadFleet, type PostureSession } from './postureCommands';
 import type { PostureNode } from './postureTree';
 
@@ -45,7 +45,7 @@ function selected(session: PostureSession, node: PostureNode | undefined, nodes:
 }
 
 /** Which classes to change: ready by default; tokenless callers only after a second, explicit choice. */
-async function chooseClasses(instances: PostureInstance[], args: RequireArgs | undefined): Promise<PostureClass[] | undefined> {
+async function chooseClasses(session: PostureSession, instances: PostureInstance[], args: RequireArgs | undefined): Promise<PostureClass[] | undefined> {
   const present = CHANGEABLE.filter((cls) => instances.some((i) => i.class === cls));
   let classes = args?.classes ?? (present.length <= 1 ? present : undefined);
   if (!classes) {
@@ -58,13 +58,12 @@ async function chooseClasses(instances: PostureInstance[], args: RequireArgs | u
   }
   if (classes.includes('needs-work') && !args?.classes) {
     const count = instances.filter((i) => i.class === 'needs-work').length;
-    const include = vscode.l10n.t('Include Them');
-    const answer = await vscode.window.showWarningMessage(
+    const include = await session.confirm(
       vscode.l10n.t('{0} selected instances made tokenless IMDS calls in the window.', count),
-      { modal: true, detail: vscode.l10n.t('Requiring tokens breaks the software that made those calls (old SDKs, scripts with curl without a token). Fix it first, or include them knowingly.') },
-      include,
+      vscode.l10n.t('Requiring tokens breaks the software that made those calls (old SDKs, scripts with curl without a token). Fix it first, or include them knowingly.'),
+      vscode.l10n.t('Include Them'),
     );
-    if (answer !== include) classes = classes.filter((c) => c !== 'needs-work');
+    if (!include) classes = classes.filter((c) => c !== 'needs-work');
   }
   return classes;
 }
@@ -87,7 +86,7 @@ async function resultDocument(results: EnforceResult[], refused: EnforceResult[]
 
 async function requireImdsv2(context: vscode.ExtensionContext, session: PostureSession, node?: PostureNode, nodes?: PostureNode[], args?: RequireArgs): Promise<EnforceOutcome | undefined> {
   const instances = selected(session, node, nodes);
-  const classes = await chooseClasses(instances, args);
+  const classes = await chooseClasses(session, instances, args);
   if (!classes?.length) {
     if (instances.length && !instances.some((i) => CHANGEABLE.includes(i.class))) void vscode.window.showInformationMessage(vscode.l10n.t('Nothing to change: the selected instances already require tokens or have IMDS off.'));
     return undefined;
@@ -131,10 +130,7 @@ async function requireImdsv2(context: vscode.ExtensionContext, session: PostureS
       '',
       listText(passed),
     ].join('\n');
-    session.lastPrompt = { message: vscode.l10n.t('Require IMDSv2 on {0} instances?', passed.length), detail };
-    const answer = await vscode.window.showWarningMessage(session.lastPrompt.message, { modal: true, detail }, go);
-    session.lastPrompt = undefined;
-    if (answer !== go) return undefined;
+    if (!(await session.confirm(vscode.l10n.t('Require IMDSv2 on {0} instances?', passed.length), detail, go))) return undefined;
 
     const file = newRollback(passed, fleetModule.REQUIRE_TOKENS, fleet.profile);
     const dir = vscode.Uri.joinPath(context.globalStorageUri, 'rollback');
@@ -174,7 +170,8 @@ async function requireImdsv2(context: vscode.ExtensionContext, session: PostureS
     });
     return { results, rollbackFile: rollbackUri, dryRunRefused: refused };
   } catch (error) {
-    void vscode.window.showErrorMessage(vscode.l10n.t('Require IMDSv2: {0}', describeError(error)));
+    session.lastError = errorLine(describeError(error));
+    void vscode.window.showErrorMessage(vscode.l10n.t('Require IMDSv2: {0}', session.lastError));
     return undefined;
   } finally {
     fleet.close();
@@ -197,10 +194,7 @@ async function offerDefaults(
       confirm: async (change) => {
         const message = vscode.l10n.t('Also require IMDSv2 by default for new instances in {0}?', region);
         const detail = vscode.l10n.t('Account default HttpTokens: {0} → required (ModifyInstanceMetadataDefaults; the DryRun passed). Instances launched from now on require tokens unless their launch says otherwise.', String(change.before.httpTokens ?? 'no preference'));
-        session.lastPrompt = { message, detail };
-        const answer = await vscode.window.showWarningMessage(message, { modal: true, detail }, go);
-        session.lastPrompt = undefined;
-        return answer === go;
+        return session.confirm(message, detail, go);
       },
     });
     if (outcome.status === 'made') {
@@ -226,10 +220,7 @@ async function rollback(session: PostureSession, uri?: vscode.Uri): Promise<Enfo
     const go = vscode.l10n.t('Restore');
     const message = vscode.l10n.t('Restore the IMDS options of {0} instances as they were on {1}?', entries.length, file.createdAt.slice(0, 16).replace('T', ' '));
     const detail = `${defaults.length ? vscode.l10n.t('Also the account default in {0}.', defaults.map((d) => d.region).join(', ')) + '\n' : ''}\n${listText(entries)}`;
-    session.lastPrompt = { message, detail };
-    const answer = await vscode.window.showWarningMessage(message, { modal: true, detail }, go);
-    session.lastPrompt = undefined;
-    if (answer !== go) return undefined;
+    if (!(await session.confirm(message, detail, go))) return undefined;
     const fleetModule = await loadFleet();
     const { applyChange } = await import('../aws/ec2/index');
     const fleet = await fleetModule.connectFleet({ ...session.connectionOptions, profile: file.profile ?? session.connectionOptions?.profile });
@@ -255,7 +246,7 @@ async function rollback(session: PostureSession, uri?: vscode.Uri): Promise<Enfo
       fleet.close();
     }
   } catch (error) {
-    void vscode.window.showErrorMessage(vscode.l10n.t('Roll back: {0}', describeError(error)));
+    void vscode.window.showErrorMessage(vscode.l10n.t('Roll back: {0}', errorLine(describeError(error))));
     return undefined;
   }
 }
