@@ -1,6 +1,7 @@
 // Keeps a batch of EC2 mutations below the account's API rate limit: a token bucket (EC2 meters
 // mutating actions with a bucket that refills a few tokens a second) plus a shared pause that every
 // worker honours after a RequestLimitExceeded, so one throttled call slows the whole batch down.
+import { setTimeout as delay } from 'node:timers/promises';
 
 export interface PacerOptions {
   /** Sustained requests a second (default 5: EC2's refill rate for mutating actions). */
@@ -9,22 +10,9 @@ export interface PacerOptions {
   burst?: number;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** Resolves after ms; rejects when `signal` aborts first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return delay(ms, undefined, { signal });
 }
 
 export class Pacer {
@@ -66,4 +54,3 @@ export class Pacer {
   }
 }
 
-export { sleep };

@@ -1,6 +1,7 @@
 // A seeded synthetic EC2 fleet: instances across Regions with a realistic IMDS mix and the daily
 // MetadataNoToken / MetadataNoTokenRejected series CloudWatch would hold for each. The same seed
 // always gives the same fleet, so tests can name what they expect and benchmarks are comparable.
+import { mulberry32 } from '../../fixtures/user-data/prng';
 import { DAY_SECONDS, type DailySeries } from '../cloudwatch/metricStore';
 
 /** What the generator meant each instance to be (the classifier must find it from the data alone). */
@@ -83,17 +84,8 @@ const ENVS = ['prod', 'staging', 'dev'];
 const TEAMS = ['payments', 'platform', 'data', 'identity', 'growth'];
 const TYPES = ['t3.micro', 't3.medium', 'm6i.large', 'c7g.xlarge', 'r6i.2xlarge'];
 
-/** mulberry32: small, fast, and the same sequence on every platform. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (test/fixtures/user-data/prng.ts): the same sequence on every platform. */
+export const seededRandom = mulberry32;
 
 function pickProfile(random: () => number, mix: Record<FleetProfile, number>): FleetProfile {
   const entries = Object.entries(mix) as [FleetProfile, number][];
