@@ -21,6 +21,8 @@ import { registerUserDataCommands } from './ui/userDataCommands';
 import { registerDoctorCommands } from './ui/doctorView';
 import { registerSsmCommands } from './ui/ssmCommands';
 import { registerEmulatorCommands } from './ui/emulatorCommands';
+import { Ec2Command, instanceSettingsSection, registerEc2Commands } from './ui/ec2Commands';
+import { doctorEc2Access } from './ui/ec2Target';
 import { registerPostureCommands, type PostureSession } from './ui/postureCommands';
 import { registerEnforceCommands } from './ui/postureEnforce';
 
@@ -98,7 +100,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     knownPaths: () => knownPaths().map((k) => k.path),
   });
   registerUserDataCommands(context, { registry, emulator: () => builtins.emulator, tree });
-  registerDoctorCommands(context, { currentSource: () => registry.active, findSource: (id) => registry.get(id) });
+  registerDoctorCommands(context, {
+    currentSource: () => registry.active,
+    findSource: (id) => registry.get(id),
+    ec2For: doctorEc2Access,
+    applyFix: (fix) => Promise.resolve(vscode.commands.executeCommand<{ status: string } | undefined>(Ec2Command.ApplyFix, fix)),
+  });
+  // The EC2 API (dist/aws.js on first use): instance settings under sources tied to an instance, Add EC2 Instance…, Apply/Undo.
+  tree.addSection(instanceSettingsSection());
+  registerEc2Commands(context, { addSource: (source) => registry.addSource(source, { origin: 'added', select: true }), log: (line) => log.info(line), refreshTree: () => tree.refreshAll() });
   // SSM sources are loaded from dist/aws.js on first use; an added instance becomes the active root.
   registerSsmCommands(context, { addSource: (source) => registry.addSource(source, { origin: 'added', select: true }), log: (line) => log.info(line), activeSource: () => registry.active });
   // Fleet posture: EC2 + CloudWatch load from dist/aws.js when a posture is first taken.

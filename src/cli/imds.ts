@@ -14,6 +14,7 @@ import { DOCTOR_USAGE, doctorCommand } from '../doctor/cli';
 import { isSsmError } from '../sources/ssm/errors';
 import { isEc2Error } from '../aws/ec2/errors';
 import { SSM_USAGE, ssmSourceFromCli } from '../sources/ssm/cliOptions';
+import { EC2_USAGE, ec2Command } from './ec2';
 import { enforceCommand, POSTURE_USAGE, postureCommand } from '../posture/cli';
 
 export const USAGE = `Usage: imds [options] <command>
@@ -41,10 +42,12 @@ Options:
 
 ${SSM_USAGE}
 
+${EC2_USAGE}
+
 PATH may be absolute (/latest/meta-data/ami-id) or start at a category (meta-data/ami-id).
 Options a source adds take --name=value (or --name value).`;
 
-const COMMANDS = new Set(['ls', 'get', 'snapshot', 'diff', 'doctor', 'posture', 'enforce', 'help']);
+const COMMANDS = new Set(['ls', 'get', 'snapshot', 'diff', 'doctor', 'ec2', 'posture', 'enforce', 'help']);
 const BOOLEAN_OPTIONS = new Set(['ipv6', 'v1', 'v2-only', 'json', 'show-secrets', 'verbose', 'help']);
 // from/rollback/rollback-out take file paths, which may start with "/" (unknown options would not take those).
 const VALUE_OPTIONS = new Set(['endpoint', 'timeout', 'root', 'out', 'from', 'rollback', 'rollback-out']);
@@ -165,6 +168,8 @@ export interface CliIo {
   env: Env;
   /** Aborted on Ctrl-C: a running enforce finishes the calls in flight and stops. */
   signal?: AbortSignal;
+  /** Asks yes/no on a terminal (imds ec2 set); absent without one. */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 function oneLine(text: string, max = 120): string {
@@ -257,12 +262,14 @@ async function run(args: ParsedArgs, io: CliIo, lazySource: () => MetadataSource
     }
     case 'doctor':
       return doctorCommand(args, io, lazySource);
+    case 'ec2':
+      return ec2Command(args.positionals, args.extra, args.flags.has('json'), { stdout: (text) => io.stdout(text), stderr: io.stderr, confirm: io.confirm });
     case 'posture':
       return postureCommand(args, io);
     case 'enforce':
-      return enforceCommand(args, io, { signal: io.signal });
+      return enforceCommand(args, io, { signal: io.signal, confirm: io.confirm });
     default:
-      throw new UsageError(args.command ? `Unknown command "${args.command}". Commands: ls, get, snapshot, diff, doctor, posture, enforce.` : 'Give a command: ls, get, snapshot, diff, doctor, posture or enforce. See imds --help.');
+      throw new UsageError(args.command ? `Unknown command "${args.command}". Commands: ls, get, snapshot, diff, doctor, ec2, posture, enforce.` : 'Give a command: ls, get, snapshot, diff, doctor, ec2, posture or enforce. See imds --help.');
   }
 }
 
@@ -293,6 +300,17 @@ export function errorLine(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A yes/no question on the terminal; anything but y/yes is no. */
+async function askYesNo(question: string): Promise<boolean> {
+  const readline = await import('node:readline/promises');
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
 if (require.main === module) {
   const interrupt = new AbortController();
   process.once('SIGINT', () => interrupt.abort(new Error('interrupted')));
@@ -301,6 +319,7 @@ if (require.main === module) {
     stderr: (line) => process.stderr.write(line + '\n'),
     env: process.env,
     signal: interrupt.signal,
+    confirm: process.stdin.isTTY ? askYesNo : undefined,
   }).then(
     (code) => {
       process.exitCode = code;

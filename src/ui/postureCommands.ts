@@ -43,7 +43,7 @@ export function readPostureSettings(): PostureSettings {
   const days = Number(config.get('posture.days'));
   return {
     profile: text('posture.profile') ?? text('ssm.profile'),
-    ec2Endpoint: text('posture.ec2Endpoint'),
+    ec2Endpoint: text('ec2.endpoint'),
     cloudWatchEndpoint: text('posture.cloudWatchEndpoint'),
     days: Number.isInteger(days) && days >= 1 && days <= 455 ? days : 14,
   };

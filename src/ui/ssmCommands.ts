@@ -51,14 +51,14 @@ export interface CompareFleetArgs {
   endpoint?: string;
 }
 
-interface SsmSettings {
+export interface SsmSettings {
   endpoint?: string;
   profile?: string;
   region?: string;
   commandTimeoutSeconds: number;
 }
 
-function readSsmSettings(): SsmSettings {
+export function readSsmSettings(): SsmSettings {
   const config = vscode.workspace.getConfiguration('imdsExplorer.ssm');
   const text = (key: string) => String(config.get(key) ?? '').trim() || undefined;
   const timeout = Number(config.get('commandTimeoutSeconds'));
@@ -124,7 +124,7 @@ async function pickRegion(defaultRegion: string | undefined, title: string): Pro
 }
 
 /** The first two steps of both pickers: a profile, then a Region (the profile's or the environment's first). */
-async function pickProfileAndRegion(settings: SsmSettings, region: string | undefined, titles: { profile: string; region: string }): Promise<{ profile?: string; region: string } | undefined> {
+export async function pickProfileAndRegion(settings: SsmSettings, region: string | undefined, titles: { profile: string; region: string }): Promise<{ profile?: string; region: string } | undefined> {
   const chosenProfile = await pickProfile(settings, titles.profile);
   if (!chosenProfile) return undefined;
   const chosenRegion = await pickRegion(region ?? chosenProfile.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION, titles.region);

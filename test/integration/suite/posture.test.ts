@@ -34,12 +34,12 @@ describe('IMDS Posture view', function () {
     world = await startFleetWorld({ instances: 10_000, regions: 4, seed: 1, applyDelayMs: 100 });
     aws.write(`[profile fleet]\nregion = ${world.fleet.regions[0]}\n`, `[fleet]\naws_access_key_id = ${FLEET_CREDENTIALS.accessKeyId}\naws_secret_access_key = ${FLEET_CREDENTIALS.secretAccessKey}\n`);
     await config().update('posture.profile', 'fleet', vscode.ConfigurationTarget.Global);
-    await config().update('posture.ec2Endpoint', world.ec2.url, vscode.ConfigurationTarget.Global);
+    await config().update('ec2.endpoint', world.ec2.url, vscode.ConfigurationTarget.Global);
     await config().update('posture.cloudWatchEndpoint', world.cloudWatch.url, vscode.ConfigurationTarget.Global);
   });
 
   after(async () => {
-    for (const key of ['posture.profile', 'posture.ec2Endpoint', 'posture.cloudWatchEndpoint']) await config().update(key, undefined, vscode.ConfigurationTarget.Global);
+    for (const key of ['posture.profile', 'ec2.endpoint', 'posture.cloudWatchEndpoint']) await config().update(key, undefined, vscode.ConfigurationTarget.Global);
     await world?.close();
     aws?.restore();
   });

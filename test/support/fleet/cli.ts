@@ -61,7 +61,7 @@ async function main() {
   console.log(`  npm run imds -- enforce --from posture.json --only ready --dry-run --ec2-endpoint ${ec2.url} --cloudwatch-endpoint ${cloudWatch.url}`);
   console.log(`  aws cloudwatch get-metric-data --endpoint-url ${cloudWatch.url} --start-time ${new Date(Date.now() - 14 * 86_400_000).toISOString().slice(0, 10)} --end-time ${new Date().toISOString()} \\`);
   console.log(`    --metric-data-queries '[{"Id":"m0","MetricStat":{"Metric":{"Namespace":"AWS/EC2","MetricName":"MetadataNoToken","Dimensions":[{"Name":"InstanceId","Value":"${fleet.instances[0].instanceId}"}]},"Period":86400,"Stat":"Sum"}}]'`);
-  console.log('In VS Code: settings imdsExplorer.posture.ec2Endpoint / imdsExplorer.posture.cloudWatchEndpoint, then "IMDS: Take Fleet Posture…".');
+  console.log('In VS Code: settings imdsExplorer.ec2.endpoint / imdsExplorer.posture.cloudWatchEndpoint, then "IMDS: Take Fleet Posture…".');
   console.log('Ctrl+C stops both.');
   const stop = async () => {
     await world.close();
