@@ -25,6 +25,7 @@ import { Ec2Command, instanceSettingsSection, registerEc2Commands } from './ui/e
 import { doctorEc2Access } from './ui/ec2Target';
 import { registerPostureCommands, type PostureSession } from './ui/postureCommands';
 import { registerEnforceCommands } from './ui/postureEnforce';
+import { Confirmations } from './ui/confirm';
 
 export interface ExtensionApi {
   /** The tree behind the view. */
@@ -45,6 +46,8 @@ export interface ExtensionApi {
   readonly activationMs: number;
   /** The IMDS Posture view's state (tree, shown report, open modal). */
   readonly posture: PostureSession;
+  /** Confirmations of account changes (modal; the integration suite switches to notifications). */
+  readonly confirmations: Confirmations;
 }
 
 let builtinSources: BuiltinSources | undefined;
@@ -108,11 +111,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   });
   // The EC2 API (dist/aws.js on first use): instance settings under sources tied to an instance, Add EC2 Instance…, Apply/Undo.
   tree.addSection(instanceSettingsSection());
-  registerEc2Commands(context, { addSource: (source) => registry.addSource(source, { origin: 'added', select: true }), log: (line) => log.info(line), refreshTree: () => tree.refreshAll() });
+  const confirmations = new Confirmations();
+  registerEc2Commands(context, { confirmations, addSource: (source) => registry.addSource(source, { origin: 'added', select: true }), log: (line) => log.info(line), refreshTree: () => tree.refreshAll() });
   // SSM sources are loaded from dist/aws.js on first use; an added instance becomes the active root.
   registerSsmCommands(context, { addSource: (source) => registry.addSource(source, { origin: 'added', select: true }), log: (line) => log.info(line), activeSource: () => registry.active });
   // Fleet posture: EC2 + CloudWatch load from dist/aws.js when a posture is first taken.
-  const posture = registerPostureCommands(context);
+  const posture = registerPostureCommands(context, confirmations);
   registerEnforceCommands(context, posture);
   // ───────────────────────────────────────────────────────────────────────────────────────────
 
@@ -153,6 +157,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     logLines: () => log.lines(),
     activationMs,
     posture,
+    confirmations,
   };
 }
 

@@ -10,6 +10,7 @@ import { instanceLabel, isUnavailable, type InstanceSettings, type InstanceSumma
 import type { MetadataSource } from '../imds/types';
 import { connectEc2, ec2TargetOf, hasEc2Instance, loadEc2, readEc2Settings, readSettingsFor } from './ec2Target';
 import { pickProfileAndRegion, readSsmSettings } from './ssmCommands';
+import type { Confirmations } from './confirm';
 import type { SectionRow, TreeSection } from './treeNodes';
 
 export const Ec2Command = {
@@ -23,6 +24,7 @@ export interface Ec2CommandDeps {
   log(line: string): void;
   /** Reloads the sections (after a change) so the tree shows what EC2 now says. */
   refreshTree(): void;
+  confirmations: Confirmations;
 }
 
 /** Arguments that skip the pickers (tests, other commands). */
@@ -152,8 +154,7 @@ async function applyFix(deps: Ec2CommandDeps, change: AccountChange | undefined)
   const ec2 = await loadEc2();
   const text = ec2.describeChange(change);
   const check = vscode.l10n.t('Check with DryRun');
-  const first = await vscode.window.showWarningMessage(vscode.l10n.t('Change IMDS settings through the EC2 API?'), { modal: true, detail: `${text}\n\n${vscode.l10n.t('First a DryRun checks the permission; nothing changes until you confirm again.')}` }, check);
-  if (first !== check) return { status: 'declined' };
+  if (!(await deps.confirmations.ask(vscode.l10n.t('Change IMDS settings through the EC2 API?'), `${text}\n\n${vscode.l10n.t('First a DryRun checks the permission; nothing changes until you confirm again.')}`, check))) return { status: 'declined' };
   const { api } = await connectEc2({ region: change.region, profile: change.profile, endpoint: readEc2Settings().endpoint });
   try {
     const apply = vscode.l10n.t('Apply Change');
@@ -161,7 +162,7 @@ async function applyFix(deps: Ec2CommandDeps, change: AccountChange | undefined)
       const controller = new AbortController();
       token.onCancellationRequested(() => controller.abort());
       return ec2.applyChange(api, change, {
-        confirm: async () => (await vscode.window.showWarningMessage(vscode.l10n.t('DryRun passed: make this change now?'), { modal: true, detail: `${text}\n\n${vscode.l10n.t('You can undo it afterwards.')}` }, apply)) === apply,
+        confirm: () => deps.confirmations.ask(vscode.l10n.t('DryRun passed: make this change now?'), `${text}\n\n${vscode.l10n.t('You can undo it afterwards.')}`, apply),
         onProgress: (step, detail) => progress.report({ message: step === 'wait' ? detail : step }),
         signal: controller.signal,
         waitTimeoutMs: 120_000,

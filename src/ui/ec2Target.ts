@@ -53,9 +53,9 @@ export async function ec2TargetOf(source: MetadataSource): Promise<Ec2Target | u
   return { instanceId, region, profile: settings.profile, endpoint: settings.endpoint };
 }
 
-export async function connectEc2(target: Omit<Ec2Target, 'instanceId'>): Promise<{ ec2: Ec2Module; api: Ec2Api }> {
+export async function connectEc2(target: Omit<Ec2Target, 'instanceId'> & { maxAttempts?: number }): Promise<{ ec2: Ec2Module; api: Ec2Api }> {
   const ec2 = await loadEc2();
-  const api = await ec2.Ec2Api.connect({ region: target.region, profile: target.profile, endpoint: target.endpoint });
+  const api = await ec2.Ec2Api.connect({ region: target.region, profile: target.profile, endpoint: target.endpoint, ...(target.maxAttempts ? { maxAttempts: target.maxAttempts } : {}) });
   return { ec2, api };
 }
 

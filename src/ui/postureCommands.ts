@@ -7,6 +7,7 @@ import type { FleetConnection, FleetConnectionOptions } from '../posture/fleet';
 import { PostureModel } from '../posture/model';
 import { parsePostureReport, renderPostureCsv, renderPostureJson } from '../posture/report';
 import { emptyCounts, type PostureInstance, type PostureReport, type RegionPosture } from '../posture/types';
+import type { Confirmations } from './confirm';
 import { describeError, errorLine } from './errorText';
 import { PostureInstancePanel } from './postureChart';
 import { POSTURE_CHART_COMMAND, POSTURE_VIEW_ID, PostureTreeProvider, type PostureNode } from './postureTree';
@@ -60,24 +61,18 @@ export class PostureSession implements vscode.Disposable {
   connectionOptions: FleetConnectionOptions | undefined;
   /** The question on screen (its message and detail). */
   lastPrompt: { message: string; detail: string } | undefined;
-  /**
-   * Shows a modal question and resolves to the button chosen. The integration suite replaces it:
-   * VS Code refuses modal dialogs in extension test mode ("refused to show dialog in tests").
-   */
-  ask: (message: string, detail: string, action: string) => Thenable<string | undefined> = (message, detail, action) =>
-    vscode.window.showWarningMessage(message, { modal: true, detail }, action);
   /** The last error a posture command showed (tests print it). */
   lastError: string | undefined;
 
-  constructor() {
+  constructor(private readonly confirmations: Confirmations) {
     this.view = vscode.window.createTreeView(POSTURE_VIEW_ID, { treeDataProvider: this.tree, canSelectMany: true, showCollapseAll: true });
   }
 
-  /** A modal confirmation: true only when the person chose `action`. */
+  /** A modal confirmation (the shared Confirmations of account changes): true only when the person chose `action`. */
   async confirm(message: string, detail: string, action: string): Promise<boolean> {
     this.lastPrompt = { message, detail };
     try {
-      return (await this.ask(message, detail, action)) === action;
+      return await this.confirmations.ask(message, detail, action);
     } finally {
       this.lastPrompt = undefined;
     }
@@ -248,8 +243,8 @@ async function openAsSource(session: PostureSession, node: PostureNode | undefin
   });
 }
 
-export function registerPostureCommands(context: vscode.ExtensionContext): PostureSession {
-  const session = new PostureSession();
+export function registerPostureCommands(context: vscode.ExtensionContext, confirmations: Confirmations): PostureSession {
+  const session = new PostureSession(confirmations);
   context.subscriptions.push(
     session,
     vscode.commands.registerCommand(PostureCommand.Take, (args?: TakePostureArgs) => takePosture(session, args)),

@@ -5,6 +5,7 @@
 // the fleet enforce both go through applyChange.
 
 import type { DryRunResult } from './api';
+import { pause } from '../pause';
 import { Ec2Error } from './errors';
 import { instanceLabel, type MetadataDefaults, type MetadataOptions, type MetadataOptionsChange } from './types';
 
@@ -116,22 +117,6 @@ export function undoOf(record: ChangeRecord): AccountChange {
     }
   }
   return { ...change, before, after } as AccountChange;
-}
-
-/** Resolves after ms, or rejects when the signal aborts. */
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new Error('aborted'));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function matches(observed: object | undefined, wanted: object): boolean {

@@ -2,8 +2,8 @@
 // (the local EC2 and CloudWatch endpoints, the real SDK clients): the view with its counts, one
 // instance's chart, search, export, Require IMDSv2 with its confirmation, its result, the account
 // default offered with its own confirmation, and the rollback restoring the options. VS Code refuses
-// modal dialogs in extension test mode, so the suite answers the questions through the session's
-// `ask` seam: each question is shown as a notification (for the screenshot) and answered there.
+// modal dialogs in extension test mode, so the suite turns the shared Confirmations to notifications
+// (same text and buttons) and the runner clicks their buttons in the page.
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import type { PostureNode } from '../../../src/ui/postureTree';
 import type { EnforceOutcome } from '../../../src/ui/postureEnforce';
 import { isolateAwsEnvironment, type IsolatedAws } from '../../support/ssm/fixtures';
 import { FLEET_CREDENTIALS, startFleetWorld, type FleetWorld } from '../../support/fleet/world';
-import { activateExtension, screenshot } from '../support';
+import { activateExtension, clickDialogButton, screenshot, waitFor } from '../support';
 
 const TAKE = 'imdsExplorer.posture.take';
 
@@ -97,26 +97,41 @@ describe('IMDS Posture view', function () {
     const before = new Map(ready.map((i) => [i.instanceId, structuredClone(world!.ec2.store.get(i.region, i.instanceId)!.metadataOptions)]));
     const asked: { message: string; detail: string }[] = [];
     let acceptedDefault: string | undefined;
-    const originalAsk = session.ask;
-    session.ask = async (message, detail, action) => {
-      asked.push({ message, detail });
-      if (/^Require IMDSv2 on/.test(message)) {
-        void vscode.window.showWarningMessage(`${message} ${detail.split('\n').slice(0, 3).join(' ')}`, action);
-        await screenshot('posture-enforce-modal');
-        await vscode.commands.executeCommand('notifications.clearAll');
-        return action;
-      }
-      const region = /new instances in (\S+)\?/.exec(message)?.[1];
-      if (region) {
-        // The account default: accept it in the first Region asked, decline the others.
-        if (acceptedDefault) return undefined;
-        acceptedDefault = region;
-        return action;
-      }
-      return /^Restore the IMDS options/.test(message) ? action : undefined;
+    /** Answers each question as it comes, by clicking its button, until `work` is done. */
+    const answering = async <T>(work: Thenable<T>, answer: (prompt: { message: string; detail: string }) => Promise<string>): Promise<T> => {
+      let finished = false;
+      let value: T | undefined;
+      const done = Promise.resolve(work).then((v) => {
+        value = v;
+        finished = true;
+      });
+      let seen: object | undefined;
+      await waitFor(async () => {
+        const prompt = session.lastPrompt;
+        if (prompt && prompt !== seen) {
+          seen = prompt;
+          asked.push(prompt);
+          assert.ok(await clickDialogButton(await answer(prompt)), 'the runner clicks the button');
+        }
+        return finished;
+      }, 'the command to finish', 90_000);
+      await done;
+      return value as T;
     };
+    api.confirmations.modal = false;
     try {
-      const outcome = (await vscode.commands.executeCommand('imdsExplorer.posture.requireImdsv2', undefined, nodes, { classes: ['ready'] })) as EnforceOutcome | undefined;
+      const outcome = await answering(vscode.commands.executeCommand('imdsExplorer.posture.requireImdsv2', undefined, nodes, { classes: ['ready'] }) as Thenable<EnforceOutcome | undefined>, async (prompt) => {
+        if (/^Require IMDSv2 on/.test(prompt.message)) {
+          await screenshot('posture-enforce-modal');
+          return `Require IMDSv2 on ${ready.length}`;
+        }
+        const region = /new instances in (\S+)\?/.exec(prompt.message)?.[1];
+        if (region && !acceptedDefault) {
+          acceptedDefault = region; // the account default: accepted in the first Region asked, declined in the others
+          return 'Require for New Instances';
+        }
+        return 'Cancel';
+      });
       assert.ok(outcome, `enforce ended without results: ${session.lastError ?? 'declined'}`);
       const confirmation = asked[0];
       assert.match(confirmation.message, new RegExp(`^Require IMDSv2 on ${ready.length} instances\\?`));
@@ -132,14 +147,14 @@ describe('IMDS Posture view', function () {
       await api.posture.view.reveal({ kind: 'region', region: ready[0].region }, { expand: true, select: true });
       await screenshot('posture-enforce-result');
 
-      const restored = (await vscode.commands.executeCommand('imdsExplorer.posture.rollback', outcome.rollbackFile)) as unknown[] | undefined;
+      const restored = await answering(vscode.commands.executeCommand('imdsExplorer.posture.rollback', outcome.rollbackFile) as Thenable<unknown[] | undefined>, async () => 'Restore');
       assert.match(asked.at(-1)!.message, new RegExp(`^Restore the IMDS options of ${ready.length} instances`));
       assert.equal(restored?.length, ready.length);
       await world!.ec2.settled();
       for (const i of ready) assert.deepEqual(world!.ec2.store.get(i.region, i.instanceId)!.metadataOptions, before.get(i.instanceId));
       assert.equal(world!.ec2.store.defaults(acceptedDefault!).httpTokens, undefined, 'the account default is back to no preference');
     } finally {
-      session.ask = originalAsk;
+      api.confirmations.modal = true;
     }
   });
 });
