@@ -76,7 +76,9 @@ export function instanceSettingsSection(): TreeSection {
   return {
     label: vscode.l10n.t('Instance settings (EC2 API)'),
     icon: 'settings-gear',
-    appliesTo: hasEc2Instance,
+    // An SSM instance is named by its id: its settings help most when its IMDS cannot be read. The
+    // others learn their instance id through IMDS, so they need it readable.
+    appliesTo: (source, { readable }) => hasEc2Instance(source) && (readable || source.kind === 'ssm'),
     async rows(source) {
       const target = await ec2TargetOf(source);
       if (!target) return [{ label: vscode.l10n.t('IMDS does not name an instance id here: no EC2 settings to show.'), icon: 'info' }];

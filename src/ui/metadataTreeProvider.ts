@@ -71,9 +71,9 @@ export class MetadataTreeProvider implements vscode.TreeDataProvider<MetadataNod
   }
 
   /** The section nodes of a source root. */
-  private sectionNodes(parent: SourceNode, source: MetadataSource): SectionNode[] {
+  private sectionNodes(parent: SourceNode, source: MetadataSource, readable: boolean): SectionNode[] {
     return this.sections.flatMap((section, index) =>
-      section.appliesTo(source) ? [this.remember<SectionNode>({ kind: 'section', id: JSON.stringify(['section', parent.sourceId, index]), sourceId: parent.sourceId, parent, label: section.label, icon: section.icon, section: index })] : []);
+      section.appliesTo(source, { readable }) ? [this.remember<SectionNode>({ kind: 'section', id: JSON.stringify(['section', parent.sourceId, index]), sourceId: parent.sourceId, parent, label: section.label, icon: section.icon, section: index })] : []);
   }
 
   /** A section's rows; a failure becomes one row that says what happened (the tree never breaks). */
@@ -281,13 +281,13 @@ export class MetadataTreeProvider implements vscode.TreeDataProvider<MetadataNod
       const described = describeError(error);
       this.logger?.warn(`[${source.label}] listing ${path} failed: ${errorLine(described)}`);
       const errorNode = this.remember<ErrorNode>({ kind: 'error', id: `${node.id}!error`, sourceId: node.sourceId, parent: node, error: described, target: node });
-      return node.kind === 'source' ? [errorNode, ...this.sectionNodes(node, source)] : [errorNode];
+      return node.kind === 'source' ? [errorNode, ...this.sectionNodes(node, source, false)] : [errorNode];
     }
     if (node.kind === 'source') {
       // A source opens on `latest/`; the listing just read is its children, so keep it.
       const latest = this.remember<DirectoryNode>({ kind: 'directory', id: pathNodeId(node.sourceId, ROOT_PATH), sourceId: node.sourceId, parent: node, path: ROOT_PATH, name: 'latest' });
       this.children.set(latest.id, this.withViewProgress(this.materialize(source, latest, entries)));
-      return [latest, ...this.sectionNodes(node, source)];
+      return [latest, ...this.sectionNodes(node, source, true)];
     }
     return this.materialize(source, node, entries);
   }

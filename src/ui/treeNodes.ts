@@ -83,7 +83,8 @@ export interface SectionRow {
 export interface TreeSection {
   readonly label: string;
   readonly icon: string;
-  appliesTo(source: import('../imds/types').MetadataSource): boolean;
+  /** `readable`: whether the source's IMDS listing could be read (false: its root shows an error). */
+  appliesTo(source: import('../imds/types').MetadataSource, state: { readable: boolean }): boolean;
   rows(source: import('../imds/types').MetadataSource): Promise<SectionRow[]>;
 }
 
