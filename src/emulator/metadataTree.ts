@@ -88,8 +88,9 @@ export interface CompileInput {
 
 /**
  * Compiles the route table. Keys are request paths under a version root with no leading slash:
- * `''` (version root), `meta-data`, `meta-data/` (same listing) and `meta-data/ami-id`.
- * A value requested with a trailing slash is not found, as on the real service.
+ * `''` (version root), `meta-data`, `meta-data/` (same listing), `meta-data/ami-id` and
+ * `meta-data/ami-id/` (same value): the real service answers a value asked with a trailing slash
+ * (botocore asks for `placement/availability-zone/`), and so does AWS's own mock, which strips it.
  */
 export function compileRoutes({ leaves, labels }: CompileInput): Map<string, Route> {
   const dirs = new Map<string, Set<string>>([['', new Set()]]);
@@ -108,16 +109,20 @@ export function compileRoutes({ leaves, labels }: CompileInput): Map<string, Rou
       if (!isLast && !dirs.has(path)) dirs.set(path, new Set());
       parent = path;
     }
+    let route: Route;
     if (isDynamic(leaf)) {
       if (leaf.when === 'compile') {
-        routes.set(key, fixedRoute('value', leaf.produce(leaves)));
+        route = fixedRoute('value', leaf.produce(leaves));
       } else {
         const first = leaf.produce(leaves);
-        routes.set(key, { kind: 'value', body: first, headers: routeHeaders(TEXT_PLAIN, first.length), produce: () => leaf.produce(leaves) });
+        route = { kind: 'value', body: first, headers: routeHeaders(TEXT_PLAIN, first.length), produce: () => leaf.produce(leaves) };
       }
     } else {
-      routes.set(key, fixedRoute('value', leaf));
+      route = fixedRoute('value', leaf);
     }
+    // One more Map entry instead of string work on every request.
+    routes.set(key, route);
+    routes.set(key + '/', route);
   }
   for (const [dir, children] of dirs) {
     const body = Buffer.from([...children].sort(compareNames).join('\n'));

@@ -25,7 +25,7 @@ import {
   type Env,
   type VersionPolicy,
 } from './endpoint';
-import { DEFAULT_ROOT, TOKEN_PATH, isDirectoryPath, normalizePath, parseListingDetailed, type ParsedListing } from './paths';
+import { DEFAULT_ROOT, TOKEN_PATH, categoryPath, isDirectoryPath, normalizePath, parseListingDetailed, type ParsedListing } from './paths';
 import { Semaphore } from './semaphore';
 import { ANSWER_TIMEOUT_CODES, CONNECT_TIMEOUT_CODE, RESET_CODES, UNREACHABLE_CODES, transportErrorCode } from './transportCodes';
 import { buildSnapshot, errorEntry, valueEntry } from './snapshot';
@@ -252,12 +252,23 @@ export class ImdsClient {
     await this.pool.destroy();
   }
 
-  /** Reads a value (or a listing's raw body). Throws ImdsError for anything but 200. */
+  /**
+   * Reads a value (or a listing's raw body). Throws ImdsError for anything but 200.
+   * A value asked with a trailing slash (`instance-id/`) gives the value: the real service answers
+   * it as typed; a server that answers 404 to the slash (older mocks) is asked once without it.
+   */
   async get(path: string): Promise<MetadataValue> {
     const normalized = normalizePath(path);
-    const response = await this.read(normalized, false);
+    let response = await this.read(normalized, false);
+    let answered = normalized;
+    const under = categoryPath(normalized).slice(0, -1);
+    if (response.status === 404 && isDirectoryPath(normalized) && under !== '' && under !== 'meta-data' && under !== 'dynamic') {
+      const bare = normalized.slice(0, -1);
+      const retry = await this.read(bare, false);
+      if (retry.status === 200) [response, answered] = [{ ...retry, attempts: response.attempts + retry.attempts }, bare];
+    }
     if (response.status !== 200) throw errorForStatus(response.status, normalized, response.attempts);
-    return { path: normalized, body: response.body, text: response.body.toString('utf8'), status: response.status };
+    return { path: answered, body: response.body, text: response.body.toString('utf8'), status: response.status };
   }
 
   /** Lists a directory. Malformed lines are skipped and reported through onWarning. */

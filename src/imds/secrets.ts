@@ -8,12 +8,15 @@ export const SECRET_MASK = '****************';
 
 const SECRET_FIELDS = ['SecretAccessKey', 'Token', 'SessionToken'];
 
-/** Credential documents: the role's keys and the instance identity credentials. */
+/**
+ * Credential documents: the role's keys and the instance identity credentials, also when asked
+ * with a trailing slash (`security-credentials/my-role/`), which the service answers the same.
+ */
 export function isSecretPath(path: string): boolean {
   const p = categoryPath(path.trim());
   return (
-    /^meta-data\/iam\/security-credentials\/[^/]+$/.test(p) ||
-    /^meta-data\/identity-credentials\/ec2\/security-credentials\/[^/]+$/.test(p) ||
+    /^meta-data\/iam\/security-credentials\/[^/]+\/?$/.test(p) ||
+    /^meta-data\/identity-credentials\/ec2\/security-credentials\/[^/]+\/?$/.test(p) ||
     p === 'api/token'
   );
 }

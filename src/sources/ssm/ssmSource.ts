@@ -208,7 +208,9 @@ export class SsmSource implements MetadataSource {
   async get(path: string): Promise<MetadataValue> {
     const normalized = normalizePath(path);
     const taken = await this.cover(this.rootFor(normalized), this.options.revealSecrets ?? false);
-    const record = taken.walk.records.get(normalized);
+    // `instance-id/` names the value `instance-id`, as on the service: the walk keys values bare.
+    const bare = normalized.endsWith('/') && normalized.length > 1 ? normalized.slice(0, -1) : undefined;
+    const record = taken.walk.records.get(normalized) ?? (bare === undefined ? undefined : taken.walk.records.get(bare));
     if (record && record.status === 200 && record.body) {
       return { path: normalized, body: record.body, text: record.body.toString('utf8'), status: 200 };
     }

@@ -198,6 +198,8 @@ describe('metadata explorer commands and settings', () => {
     assert.equal(missing, undefined, 'a path the instance does not have reveals nothing');
     const dir = await vscode.commands.executeCommand<MetadataNode | undefined>('imdsExplorer.goToPath', 'meta-data/placement');
     assert.equal(dir?.kind, 'directory', 'a directory typed without its slash is found');
+    const leaf = await vscode.commands.executeCommand<MetadataNode | undefined>('imdsExplorer.goToPath', 'meta-data/instance-id/');
+    assert.ok(leaf?.kind === 'value' && leaf.path === '/latest/meta-data/instance-id', 'a value typed with a slash reveals the value');
   });
 
   it('go to path without a path opens a picker of catalogued and instance paths, which can be dismissed', async () => {

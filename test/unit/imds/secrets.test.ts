@@ -13,7 +13,11 @@ describe('isSecretPath', () => {
     assert.ok(isSecretPath('/2021-03-23/meta-data/iam/security-credentials/MyRole'));
     assert.ok(isSecretPath('/latest/meta-data/identity-credentials/ec2/security-credentials/ec2-instance'));
     assert.ok(isSecretPath('/latest/api/token'));
+    // The service answers a value asked with a trailing slash: it is the same secret.
+    assert.ok(isSecretPath('/latest/meta-data/iam/security-credentials/MyRole/'));
+    assert.ok(isSecretPath('/latest/meta-data/identity-credentials/ec2/security-credentials/ec2-instance/'));
     assert.ok(!isSecretPath('/latest/meta-data/iam/security-credentials/'));
+    assert.ok(!isSecretPath('/latest/meta-data/iam/security-credentials//'));
     assert.ok(!isSecretPath('/latest/meta-data/iam/info'));
   });
 });
