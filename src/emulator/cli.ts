@@ -1,9 +1,12 @@
 // Command line for the IMDS emulator: `npm run emulator -- [options]` or the `imds-emulator` bin.
 // Prints exactly one stdout line when ready (`IMDS emulator listening on http://HOST:PORT`) so
 // scripts can wait for it; everything else goes to stderr. Secrets are never printed.
+import { watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { basename, dirname, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isLoopback } from './aemmConfig';
+import { isLoopback, resolveAemmConfig } from './aemmConfig';
+import { AemmArgs, AemmFlagError, applyAemmArgs, takeAemmArgs } from './aemmFlags';
 import { Faults } from './faults';
 import { scenarioInfo, scenarioNames } from './scenarios';
 import { Emulator, EmulatorOptions, startEmulator } from './server';
@@ -18,7 +21,12 @@ Server:
                            must be given explicitly: the emulator serves credentials.
   --imdsv2 [MODE]          "required" (default when the flag is bare) or "optional"
   --disabled               IMDS turned off: every request answers 403
-  --config FILE            AEMM (amazon-ec2-metadata-mock) JSON config file
+  --config FILE            AEMM (amazon-ec2-metadata-mock) JSON config file; keys AEMM would
+                           ignore are warned about, one line each
+  --strict-config          refuse a config with unknown or ignored keys, naming each
+  --watch                  reload the config file when it changes (same host and port)
+  --mock-ip-count N        only the first N distinct client addresses see Spot, rebalance,
+                           event and ASG notices; the others get 404 (default: all)
   --user-data FILE         serve this file's bytes as user-data
   --no-user-data           serve no user-data (404)
   --credentials-ttl S      lifetime of role credentials in seconds (default 21600)
@@ -39,6 +47,12 @@ Faults:
                            container (2 hops), repeatable (e.g. 127.0.0.2, 127.0.0.0/30)
 
   -h, --help               this help
+
+AEMM command lines work as they are: the subcommands spot, events (se, scheduledevents) and
+asglifecycle (asg, autoscaling) with their flags, and -n/--hostname, -p, -c/--config-file,
+-I, -x, -w/--watch-config-file, -d/--mock-delay-sec, --mock-trigger-time, --rebalance-delay-sec,
+--rebalance-trigger-time, --asg-termination-delay-sec, --asg-termination-trigger-time, -s. The
+README's "Coming from AEMM" table says what each one does here.
 `;
 
 export class UsageError extends Error {}
@@ -59,10 +73,22 @@ function scenarioOptionValue(raw: string): unknown {
 export interface CliPlan {
   options: EmulatorOptions;
   help: boolean;
+  /** Warnings about the command line (AEMM flags accepted without effect). */
+  notes: string[];
+  /** Reload the config file when it changes. */
+  watch: boolean;
 }
 
 /** Turns argv into emulator options; throws UsageError with a message for the user. */
-export async function planFromArgs(argv: string[]): Promise<CliPlan> {
+export async function planFromArgs(rawArgv: string[]): Promise<CliPlan> {
+  let aemm: AemmArgs;
+  try {
+    aemm = takeAemmArgs(rawArgv);
+  } catch (err) {
+    if (err instanceof AemmFlagError) throw new UsageError(err.message);
+    throw err;
+  }
+  const argv = aemm.args;
   // `--imdsv2` alone means required (as AEMM's -I); `--imdsv2 optional` and `--imdsv2=required` name the mode.
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -84,6 +110,9 @@ export async function planFromArgs(argv: string[]): Promise<CliPlan> {
         'imdsv2-mode': { type: 'string' },
         disabled: { type: 'boolean' },
         config: { type: 'string' },
+        'strict-config': { type: 'boolean' },
+        watch: { type: 'boolean' },
+        'mock-ip-count': { type: 'string' },
         'user-data': { type: 'string' },
         'no-user-data': { type: 'boolean' },
         'credentials-ttl': { type: 'string' },
@@ -105,7 +134,7 @@ export async function planFromArgs(argv: string[]): Promise<CliPlan> {
   }
   const v = parsed.values;
   const options: EmulatorOptions = {};
-  if (v.help) return { options, help: true };
+  if (v.help) return { options, help: true, notes: [], watch: false };
 
   options.port = numberFlag('port', v.port, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'a port number 0..65535') ?? 1338;
   if (v.host !== undefined) {
@@ -119,6 +148,14 @@ export async function planFromArgs(argv: string[]): Promise<CliPlan> {
   }
   if (v.disabled) options.enabled = false;
   if (v.config !== undefined) options.config = v.config;
+  if (v['strict-config']) options.strictConfig = true;
+  if (v.watch && v.config === undefined) throw new UsageError('--watch reloads the config file: give one with --config FILE.');
+  const ipCount = numberFlag('mock-ip-count', v['mock-ip-count'], (n) => Number.isInteger(n), 'a whole number of client addresses (negative: no limit)');
+  if (ipCount !== undefined) options.mockIpCount = ipCount;
+  if (aemm.subcommand !== undefined || Object.keys(aemm.overlay).length > 0) {
+    if (v.scenario !== undefined) throw new UsageError(`--scenario and AEMM's ${aemm.subcommand ? `"${aemm.subcommand}" command` : 'timing flags'} both choose the scenario: give one.`);
+    options.aemmOverlay = (json) => applyAemmArgs(json, aemm);
+  }
   if (v['user-data'] !== undefined && v['no-user-data']) throw new UsageError('--user-data and --no-user-data cannot be used together.');
   if (v['user-data'] !== undefined) {
     try {
@@ -164,7 +201,7 @@ export async function planFromArgs(argv: string[]): Promise<CliPlan> {
   if (v['hop-header'] !== undefined) faults.hopHeader = v['hop-header'];
   if (v['container-source'] !== undefined) faults.containerSources = v['container-source'];
   if (Object.keys(faults).length > 0) options.faults = faults;
-  return { options, help: false };
+  return { options, help: false, notes: aemm.notes, watch: v.watch === true };
 }
 
 /**
@@ -200,15 +237,19 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     process.stderr.write(`imds-emulator: ${e.message}${hint}\n`);
     return code;
   }
+  for (const note of plan.notes) process.stderr.write(`warning: ${note}\n`);
   for (const warning of emulator.warnings) process.stderr.write(`warning: ${warning}\n`);
   process.stdout.write(`IMDS emulator listening on ${emulator.url}\n`);
   process.stderr.write(`IMDSv2 ${emulator.imdsv2}${emulator.enabled ? '' : ', IMDS disabled (403)'}; scenario: ${emulator.scenario.description}\n`);
+  const configFile = typeof plan.options.config === 'string' ? plan.options.config : undefined;
+  const watcher = configFile && (plan.watch || emulator.watchConfigFile) ? watchConfig(configFile, plan.options, () => emulator, (next) => (emulator = next)) : undefined;
 
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) return;
       stopping = true;
+      watcher?.close();
       process.stderr.write(`${signal}: stopping the IMDS emulator\n`);
       emulator.close().then(
         () => resolve(0),
@@ -218,6 +259,49 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+/**
+ * AEMM's --watch-config-file: when the file changes, a config that loads replaces the running
+ * emulator on the same address (tokens and runtime changes start afresh, as from a restart); one
+ * that does not load is reported and the running one stays. Watches the directory, since editors
+ * replace files rather than write them in place.
+ */
+function watchConfig(file: string, options: EmulatorOptions, current: () => Emulator, replace: (next: Emulator) => void): { close(): void } {
+  const dir = dirname(resolvePath(file));
+  const name = basename(file);
+  let timer: NodeJS.Timeout | undefined;
+  let reloading = Promise.resolve();
+  const reload = async () => {
+    try {
+      await resolveAemmConfig(file, Date.now(), { strict: options.strictConfig, overlay: options.aemmOverlay });
+    } catch (err) {
+      process.stderr.write(`imds-emulator: the changed config ${file} does not load, keeping the running one: ${(err as Error).message}\n`);
+      return;
+    }
+    const running = current();
+    await running.close();
+    const next = await startEmulator({ ...options, host: running.host, port: running.port });
+    replace(next);
+    for (const warning of next.warnings) process.stderr.write(`warning: ${warning}\n`);
+    process.stderr.write(`Reloaded ${file}: IMDSv2 ${next.imdsv2}; scenario: ${next.scenario.description}\n`);
+  };
+  const watcher = watch(dir, (_event, changed) => {
+    if (changed !== name) return;
+    // One reload per burst of writes (an editor's save is several events).
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      reloading = reloading.then(reload).catch((err: Error) => {
+        process.stderr.write(`imds-emulator: reload failed: ${err.message}\n`);
+      });
+    }, 200);
+  });
+  return {
+    close() {
+      clearTimeout(timer);
+      watcher.close();
+    },
+  };
 }
 
 if (require.main === module) {

@@ -29,6 +29,15 @@ export interface EmulatorOptions {
   enabled?: boolean;
   /** An AEMM-format config object, or the path of an AEMM JSON config file. */
   config?: AemmConfig | string;
+  /** Refuse a config's unknown and ignored keys instead of warning about them. */
+  strictConfig?: boolean;
+  /** AEMM command-line flags bound to config keys, laid over the config (or over an empty one). */
+  aemmOverlay?: (json: Record<string, unknown>) => Record<string, unknown>;
+  /**
+   * AEMM's mock-ip-count: only the first N distinct client addresses see spot, rebalance, event and
+   * ASG notices; the others get 404. Undefined or negative: every client (the default here).
+   */
+  mockIpCount?: number;
   /** Raw user-data bytes. Default: a small cloud-config; `null` serves none (404). */
   userData?: Buffer | string | null;
   /** Shorthand for faults.latencyMs. */
@@ -63,6 +72,10 @@ export interface Emulator {
   readonly faults: Readonly<Faults>;
   /** Things a config said that have no effect here (shown by the CLI). */
   readonly warnings: readonly string[];
+  /** The notice client limit in force (AEMM's mock-ip-count), or undefined for none. */
+  readonly mockIpCount: number | undefined;
+  /** The config asked to be reloaded when its file changes (AEMM's watch-config-file); the CLI does it. */
+  readonly watchConfigFile: boolean;
   setImdsv2(mode: Imdsv2Mode): void;
   setEnabled(enabled: boolean): void;
   /** Replaces user-data; undefined or null removes it (404, as on an instance launched without any). */
@@ -83,6 +96,18 @@ const TTL_HEADER = 'x-aws-ec2-metadata-token-ttl-seconds';
 const MAX_TRACKED_PATHS = 10_000;
 
 const versionSet: ReadonlySet<string> = new Set(imdsVersions);
+
+/**
+ * Notice paths (under a version root) and the AEMM mock each belongs to: AEMM counts eligible
+ * client addresses per mock (spot with rebalance, events, ASG lifecycle), so do we.
+ */
+const NOTICE_FAMILIES: ReadonlyMap<string, string> = new Map([
+  ['meta-data/spot/instance-action', 'spot'],
+  ['meta-data/spot/termination-time', 'spot'],
+  ['meta-data/events/recommendations/rebalance', 'spot'],
+  ['meta-data/events/maintenance/scheduled', 'events'],
+  ['meta-data/autoscaling/target-lifecycle-state', 'asg'],
+]);
 const versionsRoute: Route = (() => {
   const body = Buffer.from(imdsVersions.join('\n'));
   return { kind: 'dir', body, headers: ['Content-Type', 'text/plain', 'Content-Length', String(body.length), 'Server', 'EC2ws'] };
@@ -142,6 +167,10 @@ class ImdsEmulator implements Emulator {
   enabled: boolean;
   faults: Faults;
   readonly warnings: string[];
+  readonly mockIpCount: number | undefined;
+  readonly watchConfigFile: boolean;
+  /** Client addresses that see notices, per notice family; each holds at most mockIpCount. */
+  private readonly noticeClients = new Map<string, Set<string>>();
 
   private server: Server;
   private address?: AddressInfo;
@@ -168,6 +197,10 @@ class ImdsEmulator implements Emulator {
     this.warnings = [...(config?.warnings ?? [])];
     this.imdsv2 = options.imdsv2 ?? config?.imdsv2 ?? 'optional';
     this.enabled = options.enabled ?? config?.enabled ?? true;
+    const ipCount = options.mockIpCount ?? config?.mockIpCount;
+    if (ipCount !== undefined && !Number.isInteger(ipCount)) throw new Error(`mockIpCount must be a whole number of client addresses (got ${ipCount}).`);
+    this.mockIpCount = ipCount !== undefined && ipCount >= 0 ? ipCount : undefined;
+    this.watchConfigFile = config?.watchConfigFile ?? false;
     this.faults = { ...defaultFaults, containerSources: [] };
     const timings = { ...defaultCredentialTimings, ...config?.credentialTimings, ...options.credentials };
     this.roleCredentials.setTimings(timings);
@@ -414,6 +447,7 @@ class ImdsEmulator implements Emulator {
         const rest = slash < 0 ? '' : url.slice(slash + 1);
         // The token path only takes PUT: a GET there is not a way to get a token.
         if (rest === 'api/token') return this.fail(res, 405);
+        if (this.mockIpCount !== undefined && !this.seesNotices(rest, req.socket.remoteAddress)) return this.fail(res, 404);
         route = this.currentRoutes().get(rest);
       }
     }
@@ -426,6 +460,22 @@ class ImdsEmulator implements Emulator {
     }
     res.writeHead(200, route.headers);
     res.end(route.body);
+  }
+
+  /**
+   * AEMM's mock-ip-count: the first N distinct addresses that ask for a notice path keep seeing
+   * notices; any later address gets 404 there, as AEMM does for the nodes of a cluster beyond N.
+   */
+  private seesNotices(rest: string, remoteAddress: string | undefined): boolean {
+    const family = NOTICE_FAMILIES.get(rest.endsWith('/') ? rest.slice(0, -1) : rest);
+    if (family === undefined) return true;
+    const address = remoteAddress?.startsWith('::ffff:') ? remoteAddress.slice(7) : (remoteAddress ?? '');
+    let clients = this.noticeClients.get(family);
+    if (!clients) this.noticeClients.set(family, (clients = new Set()));
+    if (clients.has(address)) return true;
+    if (clients.size >= this.mockIpCount!) return false;
+    clients.add(address);
+    return true;
   }
 
   private putToken(req: IncomingMessage, res: ServerResponse, url: string): void {
@@ -459,14 +509,21 @@ class ImdsEmulator implements Emulator {
 
 /** Starts an emulator and resolves once it listens. Close it with `close()`. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const config = options.config === undefined ? undefined : await resolveAemmConfig(options.config);
+  const config =
+    options.config === undefined && options.aemmOverlay === undefined
+      ? undefined
+      : await resolveAemmConfig(options.config ?? {}, Date.now(), { strict: options.strictConfig, overlay: options.aemmOverlay });
   const emulator = new ImdsEmulator(options, config);
   // A config written for AEMM usually says 0.0.0.0: never open the instance's secrets to the network
-  // because a file said so. Only an explicit host option binds beyond loopback.
-  if (options.host === undefined && config?.host !== undefined && !isLoopback(config.host)) {
-    throw new Error(`Config ${config.source} asks to listen on ${config.host}, beyond loopback. Pass the host explicitly (--host ${config.host}) if you really mean it.`);
+  // because a file said so. Only an explicit host option binds beyond loopback; the file still loads.
+  let configHost = config?.host;
+  if (options.host === undefined && configHost !== undefined && !isLoopback(configHost)) {
+    const why = `asks to listen on ${configHost}, beyond loopback. Pass the host explicitly (--host ${configHost}) if you really mean it`;
+    if (options.strictConfig) throw new Error(`Config ${config!.source} ${why}.`);
+    emulator.warnings.push(`${config!.source}: "server.hostname" ${why}; listening on 127.0.0.1 instead.`);
+    configHost = undefined;
   }
-  const host = options.host ?? config?.host ?? '127.0.0.1';
+  const host = options.host ?? configHost ?? '127.0.0.1';
   const port = options.port ?? config?.port ?? 0;
   await emulator.listen(host, port);
   return emulator;
