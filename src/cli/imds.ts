@@ -13,6 +13,7 @@ import type { MetadataSource, Snapshot, SnapshotEntry } from '../imds/types';
 import { DOCTOR_USAGE, doctorCommand } from '../doctor/cli';
 import { isSsmError } from '../sources/ssm/errors';
 import { SSM_USAGE, ssmSourceFromCli } from '../sources/ssm/cliOptions';
+import type { CliIo, ParsedArgs } from './types';
 
 export const USAGE = `Usage: imds [options] <command>
 
@@ -45,15 +46,7 @@ const COMMANDS = new Set(['ls', 'get', 'snapshot', 'diff', 'doctor', 'help']);
 const BOOLEAN_OPTIONS = new Set(['ipv6', 'v1', 'v2-only', 'json', 'show-secrets', 'verbose', 'help']);
 const VALUE_OPTIONS = new Set(['endpoint', 'timeout', 'root', 'out']);
 
-export interface ParsedArgs {
-  command?: string;
-  positionals: string[];
-  /** Options this file knows. */
-  flags: Set<string>;
-  values: Map<string, string>;
-  /** Options it does not know (name without dashes → value, or true), for source factories. */
-  extra: Map<string, string | true>;
-}
+export type { CliIo, ParsedArgs } from './types';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -155,11 +148,6 @@ export function createSourceFromArgs(args: ParsedArgs, context: CliContext): Met
   });
 }
 
-export interface CliIo {
-  stdout: (data: string | Buffer) => void;
-  stderr: (line: string) => void;
-  env: Env;
-}
 
 function oneLine(text: string, max = 120): string {
   const flat = text.replace(/\s+/g, ' ').trim();

@@ -143,12 +143,18 @@ describe('metadata explorer commands and settings', () => {
     try {
       await config().update('endpoint', 'ftp://example.invalid', vscode.ConfigurationTarget.Global);
       await config().update('source', 'direct', vscode.ConfigurationTarget.Global);
-      // Settings apply asynchronously: wait for This instance with the bad endpoint.
+      // Settings apply asynchronously: wait for This instance with the bad endpoint. What was
+      // seen last goes into the failure, so a timeout says which part never came.
+      let seen = 'nothing checked';
       const kids = await waitFor(async () => {
+        seen = `sources [${api.sources.all().map((s) => s.id).join(', ')}]`;
         if (!api.sources.get(INSTANCE_SOURCE_ID) || api.sources.get(EMULATOR_SOURCE_ID)) return undefined;
         const rows = await api.tree.getChildren(api.tree.sourceNode(INSTANCE_SOURCE_ID));
+        seen += `, This instance rows [${rows.map((r) => r.kind).join(', ')}]`;
         return rows[0]?.kind === 'error' ? rows : undefined;
-      }, 'This instance shows an error');
+      }, 'This instance shows an error').catch((error: Error) => {
+        throw new Error(`${error.message}; last seen: ${seen}`);
+      });
       assert.equal(kids.length, 1);
       assert.match(String(api.tree.getTreeItem(kids[0]).label), /ftp:/);
     } finally {

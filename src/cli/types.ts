@@ -1,0 +1,19 @@
+// Types shared by the `imds` command and the commands it hands over to (doctor, and later ones),
+// in a module of their own so that neither has to import the other for them.
+import type { Env } from '../imds/endpoint';
+
+export interface ParsedArgs {
+  command?: string;
+  positionals: string[];
+  /** Options this file knows. */
+  flags: Set<string>;
+  values: Map<string, string>;
+  /** Options it does not know (name without dashes → value, or true), for source factories. */
+  extra: Map<string, string | true>;
+}
+
+export interface CliIo {
+  stdout: (data: string | Buffer) => void;
+  stderr: (line: string) => void;
+  env: Env;
+}
