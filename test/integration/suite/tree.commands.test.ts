@@ -164,6 +164,38 @@ describe('metadata explorer commands and settings', () => {
     await waitFor(() => api.sources.get(EMULATOR_SOURCE_ID) && api.emulator, 'back to the emulator');
   });
 
+  it("a root asked for after its source closed leaves nothing to the next source opened under its id", async () => {
+    // The view asks for the children of the roots it shows; under load such a request can arrive
+    // after the root's source was closed. Its empty answer must not be kept for the next source
+    // with the same id (This instance, reopened by a settings change).
+    const instance = await startEmulator();
+    try {
+      await config().update('endpoint', instance.url, vscode.ConfigurationTarget.Global);
+      await config().update('source', 'direct', vscode.ConfigurationTarget.Global);
+      await waitFor(() => api.sources.get(INSTANCE_SOURCE_ID) && !api.sources.get(EMULATOR_SOURCE_ID), 'This instance is open');
+      const shown = api.tree.sourceNode(INSTANCE_SOURCE_ID);
+      await config().update('source', undefined, vscode.ConfigurationTarget.Global);
+      await waitFor(() => !api.sources.get(INSTANCE_SOURCE_ID) && api.sources.get(EMULATOR_SOURCE_ID), 'This instance is closed');
+      assert.deepEqual(await api.tree.getChildren(shown), [], 'the late request for the closed root gets nothing');
+      await config().update('endpoint', 'ftp://example.invalid', vscode.ConfigurationTarget.Global);
+      await config().update('source', 'direct', vscode.ConfigurationTarget.Global);
+      let seen: string[] = [];
+      await waitFor(async () => {
+        if (!api.sources.get(INSTANCE_SOURCE_ID) || api.sources.get(EMULATOR_SOURCE_ID)) return undefined;
+        const rows = await api.tree.getChildren(api.tree.sourceNode(INSTANCE_SOURCE_ID));
+        seen = rows.map((r) => r.kind);
+        return rows[0]?.kind === 'error';
+      }, 'the reopened This instance shows its own error').catch((error: Error) => {
+        throw new Error(`${error.message}; its root showed [${seen.join(', ')}]`);
+      });
+    } finally {
+      await config().update('source', undefined, vscode.ConfigurationTarget.Global);
+      await config().update('endpoint', undefined, vscode.ConfigurationTarget.Global);
+      await instance.close();
+    }
+    await waitFor(() => api.sources.get(EMULATOR_SOURCE_ID) && api.emulator && !api.sources.get(INSTANCE_SOURCE_ID), 'back to the emulator');
+  });
+
   it('auto-refreshes while the view is visible, and stops when it is hidden', async () => {
     const typePath = '/latest/meta-data/instance-type';
     await vscode.commands.executeCommand('imdsExplorer.metadata.focus');
