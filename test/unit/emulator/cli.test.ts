@@ -291,6 +291,20 @@ describe('emulator CLI', () => {
     }
   });
 
+  it("the config key watch-config-file turns reloading on as -w does; --imdsv2=false is AEMM's optional", async () => {
+    const config = path.join(dir, 'self-watched.json');
+    writeFileSync(config, JSON.stringify({ 'watch-config-file': true, metadata: { values: { 'instance-id': 'i-0ccccccccccccccc3' } } }));
+    const run = await start(['--config', config, '--port', '0', '--imdsv2=false']);
+    try {
+      assert.equal((await request(run.url, '/latest/meta-data/instance-id')).text, 'i-0ccccccccccccccc3', 'tokenless read: IMDSv2 optional');
+      writeFileSync(config, JSON.stringify({ 'watch-config-file': true, metadata: { values: { 'instance-id': 'i-0ddddddddddddddd4' } } }));
+      assert.ok(await eventually(async () => (await request(run.url, '/latest/meta-data/instance-id').catch(() => undefined))?.text === 'i-0ddddddddddddddd4', 15_000), run.stderr());
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exit;
+    }
+  });
+
   it('exits 1 with a hint when the port is taken', async () => {
     const first = await start(['--port', '0']);
     try {
