@@ -55,6 +55,8 @@ export interface SsmSourceOptions extends AwsConnectionOptions {
   kmsEndpoint?: string;
   /** Transport decisions and session events (never secrets). */
   log?: (line: string) => void;
+  /** Wait for the agent's session handshake, ms (default 15 s, the agent's own). */
+  sessionHandshakeTimeoutMs?: number;
 }
 
 interface Taken {
@@ -234,6 +236,7 @@ export class SsmSource implements MetadataSource {
       log: this.options.log,
       profile: this.options.profile,
       documentId: SESSION_DOCUMENT_ID,
+      handshakeTimeoutMs: this.options.sessionHandshakeTimeoutMs,
     });
     if (!result.replay || !result.walk) throw new Error('The SSM session returned nothing.');
     const taken: Taken = { root, showSecrets, walk: result.walk, replay: result.replay, commands: result.commands, elapsedMs: result.elapsedMs, transport: { transport: 'session' } };

@@ -69,6 +69,8 @@ export interface SessionStats {
   clientDuplicates: number;
   outputChunks: number;
   outputBytes: number;
+  /** The handshake agreed a KMS key and the challenge was answered. */
+  encrypted: boolean;
 }
 
 interface Unacked {
@@ -96,7 +98,7 @@ export function utf8Chunks(data: Buffer, size = PAYLOAD_SIZE): Buffer[] {
 
 export class AgentSession {
   state: 'Connected' | 'Terminated' = 'Connected';
-  readonly stats: SessionStats = { agentResends: 0, clientDuplicates: 0, outputChunks: 0, outputBytes: 0 };
+  readonly stats: SessionStats = { agentResends: 0, clientDuplicates: 0, outputChunks: 0, outputBytes: 0, encrypted: false };
   private connection?: WebSocketConnection;
   private outSeq = 0;
   private expected = 0;
@@ -293,6 +295,7 @@ export class AgentSession {
       this.closeChannel('Encryption challenge failed: the client answered with the wrong value.');
       return;
     }
+    this.stats.encrypted = true;
     this.completeHandshake();
   }
 

@@ -18,6 +18,7 @@ export interface SessionSnapshotOptions extends RemoteSnapshotOptions {
   profile?: string;
   /** Fixed id, so the script and its SHA-256 match what "Show SSM Script" shows. */
   documentId: string;
+  handshakeTimeoutMs?: number;
 }
 
 export interface SessionSnapshot extends InstanceSnapshot {
@@ -63,6 +64,7 @@ export async function snapshotThroughSession(connection: SsmConnection, instance
     signal: options.signal,
     reason: `IMDS Explorer snapshot of ${options.root} (script sha256 ${scriptSha256.slice(0, 16)}…)`,
     dataKeys: options.dataKeys,
+    handshakeTimeoutMs: options.handshakeTimeoutMs,
     log: options.log,
     context: { profile: options.profile },
   });
