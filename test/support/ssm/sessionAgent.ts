@@ -71,6 +71,10 @@ export interface SessionStats {
   outputBytes: number;
   /** The handshake agreed a KMS key and the challenge was answered. */
   encrypted: boolean;
+  /** Command started and exited (epoch ms), and output streaming began, for benchmarks. */
+  commandStartedAt?: number;
+  commandEndedAt?: number;
+  streamStartedAt?: number;
 }
 
 interface Unacked {
@@ -321,6 +325,7 @@ export class AgentSession {
     mkdirSync(this.environment.workDir, { recursive: true });
     const outputPath = join(this.environment.workDir, 'output');
     const fd = openSync(outputPath, 'w', 0o600);
+    this.stats.commandStartedAt = Date.now();
     const child = spawn(argv[0] ?? '', argv.slice(1), { cwd: this.environment.workDir, env: this.environment.env, stdio: ['ignore', fd, fd], detached: true });
     this.child = child;
     closeSync(fd);
@@ -329,6 +334,7 @@ export class AgentSession {
     this.later(this.environment.timeoutMs, () => this.kill());
     child.on('close', () => {
       this.child = undefined;
+      this.stats.commandEndedAt = Date.now();
       if (startError) {
         this.sendOutput(PayloadType.StdErr, Buffer.from(`Unable to start command: ${startError.message}`));
         return;
@@ -347,6 +353,7 @@ export class AgentSession {
 
   private sendOutput(payloadType: number, data: Buffer): void {
     if (this.state !== 'Connected') return;
+    this.stats.streamStartedAt = Date.now();
     const chunks = utf8Chunks(data);
     const order = chunks.map((_, i) => i);
     if (this.environment.faults.reorder) {
