@@ -29,6 +29,12 @@ export class SourceStatusBar implements vscode.Disposable {
     return this.item.text;
   }
 
+  /** The tooltip's Markdown, for tests. */
+  get tooltipText(): string {
+    const tooltip = this.item.tooltip;
+    return typeof tooltip === 'string' ? tooltip : tooltip?.value ?? '';
+  }
+
   update(): void {
     const source = this.registry.active;
     if (!source) {
