@@ -290,8 +290,13 @@ async function addInstance(deps: SsmCommandDeps, args?: AddInstanceArgs): Promis
 /** Read-only documents (the script, fleet comparisons): their text is set before they open. */
 class ScriptDocuments implements vscode.TextDocumentContentProvider {
   private readonly texts = new Map<string, string>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  /** An open document of the same URI (another source's script) is read again. */
+  readonly onDidChange = this.changed.event;
   set(uri: vscode.Uri, text: string): void {
+    const before = this.texts.get(uri.toString());
     this.texts.set(uri.toString(), text);
+    if (before !== undefined && before !== text) this.changed.fire(uri);
   }
   provideTextDocumentContent(uri: vscode.Uri): string {
     return this.texts.get(uri.toString()) ?? '';
@@ -317,7 +322,9 @@ async function showScript(documents: ScriptDocuments, deps: SsmCommandDeps): Pro
     platform = choice.platform;
     text = (platform === 'windows' ? ssm.buildPowerShellSnapshotScript : ssm.buildShellSnapshotScript)({ documentId: '0123456789abcdef' });
   }
-  const uri = vscode.Uri.from({ scheme: SSM_SCRIPT_SCHEME, path: platform === 'windows' ? '/imds-snapshot.ps1' : '/imds-snapshot.sh' });
+  // One document per source: VS Code keeps an open document's text, and sources' scripts differ (transport).
+  const query = active?.kind === 'ssm' ? `source=${encodeURIComponent(active.id)}` : '';
+  const uri = vscode.Uri.from({ scheme: SSM_SCRIPT_SCHEME, path: platform === 'windows' ? '/imds-snapshot.ps1' : '/imds-snapshot.sh', query });
   documents.set(uri, text);
   const document = await vscode.workspace.openTextDocument(uri);
   await vscode.languages.setTextDocumentLanguage(document, platform === 'windows' ? 'powershell' : 'shellscript');
