@@ -120,6 +120,8 @@ export class AgentSession {
   private child?: ReturnType<typeof spawn>;
   private chunksSent = 0;
   private readonly kmsChallenge = randomBytes(32).toString('base64');
+  /** Output sent: close once everything is acked, or at this time (the agent's 2 s wait). */
+  private closeWhenAcked?: number;
 
   constructor(
     readonly sessionId: string,
@@ -211,6 +213,7 @@ export class AgentSession {
       this.unacked.delete(content.AcknowledgedMessageSequenceNumber);
       if (pending.resends === 0) this.rto.sample(Date.now() - pending.sentAt);
       if (content.AcknowledgedMessageSequenceNumber === this.completeSeq) this.runCommand();
+      if (this.closeWhenAcked !== undefined && this.unacked.size === 0) this.closeChannel('');
       return;
     }
     if (message.messageType !== MessageType.Input) return;
@@ -382,17 +385,10 @@ export class AgentSession {
       this.send(faults.badDigest?.includes(i) ? encodeMessage(message, Buffer.alloc(32, 0xee)) : frame);
       if (faults.duplicate?.includes(i)) this.send(frame);
     }
-    this.waitForAcks(Date.now() + 2000);
-  }
-
-  /** The agent waits up to 2 s for its messages to be acknowledged, then closes the channel anyway. */
-  private waitForAcks(until: number): void {
-    if (this.state !== 'Connected') return;
-    if (this.unacked.size === 0 || Date.now() >= until) {
-      this.closeChannel('');
-      return;
-    }
-    this.later(10, () => this.waitForAcks(until));
+    // The agent waits up to 2 s for its messages to be acknowledged, then closes the channel anyway.
+    this.closeWhenAcked = Date.now() + 2000;
+    if (this.unacked.size === 0) this.closeChannel('');
+    else this.later(2000, () => this.closeChannel(''));
   }
 
   /** The service's channel_closed (Output empty on success), then the socket closes; the session ends. */

@@ -70,6 +70,8 @@ export interface ChannelStats {
   resends: number;
   handshakeMs?: number;
   smoothedRttMs?: number;
+  /** When the channel ended (epoch ms), before TerminateSession: for throughput figures. */
+  closedAt?: number;
 }
 
 export interface DataChannelOptions {
@@ -390,7 +392,7 @@ export class DataChannel {
           ...(this.exitCode !== undefined ? { exitCode: this.exitCode } : {}),
           ...(this.agentVersion ? { agentVersion: this.agentVersion } : {}),
           encrypted: this.cipher !== undefined,
-          stats: { ...this.stats, smoothedRttMs: this.rto.smoothedRttMs },
+          stats: { ...this.stats, smoothedRttMs: this.rto.smoothedRttMs, closedAt: Date.now() },
         });
       }
     });
