@@ -28,6 +28,8 @@ export interface SourceState {
   /** `v2` when a token is in use, `v1` when the client fell back to tokenless requests. */
   imdsMode: 'v2' | 'v1' | 'unknown';
   endpoint?: string;
+  /** How a remote source reached the instance (SSM: session or Run Command, and why), once known. */
+  transport?: string;
 }
 
 export type SourceKind = 'emulator' | 'direct' | 'ssm' | 'file';
