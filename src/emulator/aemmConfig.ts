@@ -4,19 +4,27 @@
 // Beyond AEMM: new keys that have both a path and a value add arbitrary paths (and tags), an
 // `emulator` section sets scenarios, faults and credential timings, and every key we do not know is
 // an error naming it (AEMM ignores them silently).
-import { readFile } from 'node:fs/promises';
+import { readRegularFile } from '../imds/regularFile';
+import { durationSecondsProblem } from './bounds';
 import { Credentials, CredentialTimings, imdsJson } from './credentials';
 import { InstanceFacts, defaultInstance, imdsVersions } from './defaultInstance';
-import { Faults } from './faults';
-import { normalizeTreePath } from './metadataTree';
+import { Faults, faultProblems } from './faults';
+import { normalizeTreePath, unservableReason } from './metadataTree';
+import { ScenarioOptionError, checkScenario } from './scenarios';
 
 /** An AEMM-format config object as read from JSON. */
 export type AemmConfig = Record<string, unknown>;
 
+/** `key`: the config key it came from, so a conflict found while applying it can name it. */
 export type TreeOperation =
-  | { kind: 'set'; path: string; value: Buffer }
-  | { kind: 'delete'; path: string }
-  | { kind: 'move'; from: string; to: string };
+  | { kind: 'set'; path: string; value: Buffer; key?: string }
+  | { kind: 'delete'; path: string; key?: string }
+  | { kind: 'move'; from: string; to: string; key?: string };
+
+/** Largest config file read (AEMM configs are a few KB). */
+export const MAX_CONFIG_FILE_BYTES = 4 * 1024 * 1024;
+/** Deepest nesting a config may have: AEMM's is 4 levels; values hold small JSON documents. */
+export const MAX_CONFIG_DEPTH = 32;
 
 /** What a config resolves to, in the emulator's own terms. */
 export interface ResolvedConfig {
@@ -207,6 +215,21 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The dotted key of the first value nested deeper than maxDepth, or undefined. Iterative: the
+ * point is to refuse a 10,000-level document before anything recursive (JSON.stringify) sees it.
+ */
+function deeperThan(root: unknown, maxDepth: number): string | undefined {
+  const stack: { value: unknown; key: string; depth: number }[] = [{ value: root, key: '', depth: 0 }];
+  while (stack.length > 0) {
+    const { value, key, depth } = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= maxDepth) return key === '' ? '(top level)' : key.length > 200 ? key.slice(0, 200) + '…' : key;
+    for (const [child, childValue] of Object.entries(value)) stack.push({ value: childValue, key: key === '' ? child : `${key}.${child}`, depth: depth + 1 });
+  }
+  return undefined;
+}
+
 function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
@@ -290,9 +313,10 @@ export async function resolveAemmConfig(config: AemmConfig | string, nowMs = Dat
   if (typeof config !== 'string') return parseAemmConfig(config, '(config object)', nowMs);
   let text: string;
   try {
-    text = await readFile(config, 'utf8');
+    text = (await readRegularFile(config, MAX_CONFIG_FILE_BYTES, 'the config file')).toString('utf8');
   } catch (err) {
-    throw new Error(`Cannot read the config file ${config}: ${(err as Error).message}`);
+    const message = (err as Error).message;
+    throw new AemmConfigError(message, [message], ['(file)']);
   }
   let json: unknown;
   try {
@@ -306,13 +330,17 @@ export async function resolveAemmConfig(config: AemmConfig | string, nowMs = Dat
 export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now()): ResolvedConfig {
   const problems = new Problems();
   const result: ResolvedConfig = { source, facts: {}, operations: [], scenarios: [], warnings: [] };
+  const tooDeep = deeperThan(json, MAX_CONFIG_DEPTH);
+  if (tooDeep !== undefined) {
+    throw new AemmConfigError(`Config ${source}: "${tooDeep}" is nested more than ${MAX_CONFIG_DEPTH} levels deep; no config key needs that.`, [`"${tooDeep}" is nested too deep`], [tooDeep]);
+  }
   if (!isObject(json)) {
     throw new AemmConfigError(`Config ${source}: the top level must be a JSON object like {"metadata": {"values": {...}}}.`, ['the top level is not an object'], ['(top level)']);
   }
 
   for (const key of Object.keys(json)) {
     if (!TOP_LEVEL_KEYS.has(key)) problems.unknown(key, key, TOP_LEVEL_KEYS);
-    else if (key in IGNORED_TOP_LEVEL) result.warnings.push(`"${key}" is accepted but has no effect here: ${IGNORED_TOP_LEVEL[key]}.`);
+    else if (Object.hasOwn(IGNORED_TOP_LEVEL, key)) result.warnings.push(`"${key}" is accepted but has no effect here: ${IGNORED_TOP_LEVEL[key]}.`);
   }
 
   const section = (name: string): Record<string, unknown> | undefined => {
@@ -422,7 +450,7 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
     const valueKey = `metadata.values.${key}`;
     const hasPath = mp[key] !== undefined;
     const hasValue = mv[key] !== undefined;
-    if (key in METADATA_FIXED_PATHS) {
+    if (Object.hasOwn(METADATA_FIXED_PATHS, key)) {
       if (hasPath) {
         const path = treePath(pathKey, mp[key], 'meta-data');
         const expected = 'meta-data/' + fill(METADATA_FIXED_PATHS[key], placeholders);
@@ -441,22 +469,22 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
     }
     let value: Buffer | undefined;
     if (hasValue) {
-      if (key in OBJECT_FIELDS) {
+      if (Object.hasOwn(OBJECT_FIELDS, key)) {
         const obj = objectValue(valueKey, key, mv[key]);
         if (obj) value = valueToBuffer(obj);
-      } else if (key in METADATA_LEAVES) {
+      } else if (Object.hasOwn(METADATA_LEAVES, key)) {
         const s = stringValue(valueKey, mv[key]);
         if (s !== undefined) value = Buffer.from(s);
       } else {
         value = valueToBuffer(mv[key]);
       }
     }
-    if (key in METADATA_LEAVES) {
+    if (Object.hasOwn(METADATA_LEAVES, key)) {
       const defaultPath = 'meta-data/' + fill(METADATA_LEAVES[key], placeholders);
       const userPath = hasPath ? treePath(pathKey, mp[key], 'meta-data') : undefined;
       const target = userPath === undefined ? defaultPath : rewritePlaceholders(userPath, placeholders);
       // Facts are already in the default tree (at every place they show); only a move is left to do.
-      const isFact = key in FACT_KEYS;
+      const isFact = Object.hasOwn(FACT_KEYS, key);
       if (target !== defaultPath) {
         if (value !== undefined && !isFact) result.operations.push({ kind: 'delete', path: defaultPath }, { kind: 'set', path: target, value });
         else result.operations.push({ kind: 'move', from: defaultPath, to: target });
@@ -484,10 +512,10 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
     const rawValue = dynamic.values[key];
     let value: Buffer | undefined;
     if (rawValue !== undefined) {
-      if (key in OBJECT_FIELDS) {
+      if (Object.hasOwn(OBJECT_FIELDS, key)) {
         const obj = objectValue(valueKey, key, rawValue);
         if (obj) value = valueToBuffer(obj);
-      } else if (key in DYNAMIC_LEAVES) {
+      } else if (Object.hasOwn(DYNAMIC_LEAVES, key)) {
         const s = stringValue(valueKey, rawValue);
         if (s !== undefined) value = Buffer.from(s);
       } else {
@@ -495,7 +523,7 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
       }
     }
     const userPath = dynamic.paths[key] !== undefined ? treePath(pathKey, dynamic.paths[key], 'dynamic') : undefined;
-    if (key in DYNAMIC_LEAVES) {
+    if (Object.hasOwn(DYNAMIC_LEAVES, key)) {
       const defaultPath = 'dynamic/' + DYNAMIC_LEAVES[key];
       const target = userPath ?? defaultPath;
       if (target !== defaultPath) {
@@ -556,15 +584,22 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
         problems.add(triggerKey, `must be an RFC 3339 time like 2020-01-07T01:03:47Z (got ${JSON.stringify(trigger)}).`);
         return undefined;
       }
-      return secondsFromTrigger(trigger, nowMs);
+      const seconds = secondsFromTrigger(trigger, nowMs);
+      const problem = durationSecondsProblem(seconds);
+      if (problem) {
+        problems.add(triggerKey, `is too far ahead: the delay it gives ${problem}.`);
+        return undefined;
+      }
+      return seconds;
     }
     const delay = json[delayKey];
     if (delay === undefined) return undefined;
-    if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) {
-      problems.add(delayKey, `must be a number of seconds ≥ 0 (got ${JSON.stringify(delay)}).`);
+    const problem = durationSecondsProblem(delay);
+    if (problem) {
+      problems.add(delayKey, `${problem}.`);
       return undefined;
     }
-    return delay;
+    return delay as number;
   };
   const time = (key: string, value: unknown): string | undefined => {
     if (typeof value === 'string' && RFC3339.test(value)) return value;
@@ -669,8 +704,12 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
           else if (emulator.scenario === undefined) problems.add(name, 'needs "emulator.scenario".');
           break;
         case 'faults':
-          if (isObject(value)) result.faults = value as Partial<Faults>;
-          else problems.add(name, 'must be an object like {"latencyMs": 50, "errorRate": 0.1}.');
+          if (!isObject(value)) problems.add(name, 'must be an object like {"latencyMs": 50, "errorRate": 0.1}.');
+          else {
+            const bad = faultProblems(value);
+            for (const { field, message } of bad) problems.add(`${name}.${field}`, `${message}.`);
+            if (bad.length === 0) result.faults = value as Partial<Faults>;
+          }
           break;
         case 'credentials':
           if (!isObject(value)) problems.add(name, 'must be an object like {"ttlSeconds": 3600, "rotateBeforeSeconds": 300}.');
@@ -678,8 +717,11 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
             const timings: Partial<CredentialTimings> = {};
             for (const [field, seconds] of Object.entries(value)) {
               if (field !== 'ttlSeconds' && field !== 'rotateBeforeSeconds') problems.unknown(`${name}.${field}`, field, ['ttlSeconds', 'rotateBeforeSeconds']);
-              else if (typeof seconds !== 'number' || !(seconds >= 0) || (field === 'ttlSeconds' && seconds < 1)) problems.add(`${name}.${field}`, 'must be a number of seconds (ttlSeconds ≥ 1).');
-              else timings[field] = seconds;
+              else {
+                const problem = durationSecondsProblem(seconds, field === 'ttlSeconds' ? 1 : 0);
+                if (problem) problems.add(`${name}.${field}`, `${problem}.`);
+                else timings[field] = seconds as number;
+              }
             }
             result.credentialTimings = timings;
           }
@@ -688,11 +730,14 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
           if (!isObject(value)) problems.add(name, 'must be an object of tag name → value.');
           else {
             for (const [tag, tagValue] of Object.entries(value)) {
-              if (tag === '' || tag.includes('/')) problems.add(`${name}.${tag}`, 'is not usable as a tag name in IMDS (no "/" allowed).');
-              else if (tagValue === null) result.operations.push({ kind: 'delete', path: `meta-data/tags/instance/${tag}` });
+              const tagKey = `${name}.${JSON.stringify(tag).slice(1, -1)}`;
+              const unservable = unservableReason(tag);
+              if (tag === '' || tag.includes('/') || tag === '.' || tag === '..') problems.add(tagKey, 'is not usable as a tag name in IMDS (no "/" allowed).');
+              else if (unservable) problems.add(tagKey, `is not usable as a tag name: a tag name ${unservable}.`);
+              else if (tagValue === null) result.operations.push({ kind: 'delete', path: `meta-data/tags/instance/${tag}`, key: tagKey });
               else {
-                const s = stringValue(`${name}.${tag}`, tagValue);
-                if (s !== undefined) result.operations.push({ kind: 'set', path: `meta-data/tags/instance/${tag}`, value: Buffer.from(s) });
+                const s = stringValue(tagKey, tagValue);
+                if (s !== undefined) result.operations.push({ kind: 'set', path: `meta-data/tags/instance/${tag}`, value: Buffer.from(s), key: tagKey });
               }
             }
           }
@@ -701,16 +746,29 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
           if (!isObject(value)) problems.add(name, 'must be an object of URL path → value (null removes).');
           else {
             for (const [path, pathValue] of Object.entries(value)) {
-              const tree = treePath(`${name}.${path}`, path, undefined);
+              const valueKey = `${name}.${JSON.stringify(path).slice(1, -1)}`;
+              const tree = treePath(valueKey, path, undefined);
               if (tree === undefined) continue;
-              if (pathValue === null) result.operations.push({ kind: 'delete', path: tree });
-              else result.operations.push({ kind: 'set', path: tree, value: valueToBuffer(pathValue) });
+              if (pathValue === null) result.operations.push({ kind: 'delete', path: tree, key: valueKey });
+              else result.operations.push({ kind: 'set', path: tree, value: valueToBuffer(pathValue), key: valueKey });
             }
           }
           break;
         default:
           problems.unknown(name, key, EMULATOR_KEYS);
       }
+    }
+  }
+
+  // Scenario options are checked the way the emulator will start them: ranges, names, types.
+  for (const scenario of result.scenarios) {
+    try {
+      checkScenario(scenario.name, scenario.options);
+    } catch (err) {
+      const fromEmulator = emulator?.scenario === scenario.name;
+      const base = fromEmulator ? 'emulator.scenarioOptions' : scenario.name === 'spot-interruption' ? 'spot' : scenario.name === 'scheduled-events' ? 'events' : scenario.name;
+      if (fromEmulator && !(err instanceof ScenarioOptionError)) problems.add('emulator.scenario', (err as Error).message);
+      else problems.add(err instanceof ScenarioOptionError ? `${base}.${err.option}` : base, (err as Error).message);
     }
   }
 
