@@ -375,10 +375,11 @@ class ImdsEmulator implements Emulator {
 
   private currentRoutes(): Map<string, Route> {
     if (this.dirty) {
-      this.dirty = false;
       const leaves = new Map(this.baseLeaves);
       for (const scenario of this.activeScenarios) scenario.apply(leaves);
       this.routes = compileRoutes({ leaves, labels: this.labels });
+      // Only once compiled: a compile that throws is tried again, not left as an empty table.
+      this.dirty = false;
     }
     return this.routes;
   }
