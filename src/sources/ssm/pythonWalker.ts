@@ -203,8 +203,12 @@ def children(parent, body):
 
 
 def mask(path, body):
-    if SHOW_SECRETS or not any(p.match(path) for p in SECRET_PATHS):
+    if SHOW_SECRETS:
         return body
+    if not any(p.match(path) for p in SECRET_PATHS):
+        # By content too: a credential document at any other path (a role listed as a directory).
+        if not SECRET_FIELD.search(body.decode('utf-8', 'replace')):
+            return body
     text = body.decode('utf-8', 'replace')
     if '{' not in text:
         return body if not text.strip() else MASK.encode()

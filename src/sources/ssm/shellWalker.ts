@@ -135,10 +135,13 @@ imdsx_children() {
     }' "$W/body"
 }
 
-# imdsx_mask PATH: masks SecretAccessKey/Token in $W/body when PATH holds credentials.
+# imdsx_mask PATH: masks SecretAccessKey/Token in $W/body when PATH holds credentials, or when
+# the body carries such a field at any other path (a role listed as a directory).
 imdsx_mask() {
   [ "$IMDSX_SECRETS" = 1 ] && return 0
-  imdsx_is_secret "$1" || return 0
+  if ! imdsx_is_secret "$1"; then
+    grep -qE '"(SecretAccessKey|Token|SessionToken)"' "$W/body" || return 0
+  fi
   if grep -q '{' "$W/body"; then
     sed -E 's/("(SecretAccessKey|Token|SessionToken)"[[:space:]]*:[[:space:]]*)"([^"\\]|\\.)*"/\1"****************"/g' \
       "$W/body" > "$W/masked" && mv "$W/masked" "$W/body"
