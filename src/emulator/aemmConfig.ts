@@ -230,6 +230,18 @@ function deeperThan(root: unknown, maxDepth: number): string | undefined {
   return undefined;
 }
 
+/** An empty object without a prototype: looking up `toString` in it finds nothing. */
+const empty = (): Record<string, unknown> => Object.create(null) as Record<string, unknown>;
+
+/** A copy whose objects have no prototype (depth already bounded by deeperThan). */
+function withoutPrototypes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutPrototypes);
+  if (typeof value !== 'object' || value === null) return value;
+  const copy = Object.create(null) as Record<string, unknown>;
+  for (const [key, child] of Object.entries(value)) copy[key] = withoutPrototypes(child);
+  return copy;
+}
+
 function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
@@ -327,13 +339,17 @@ export async function resolveAemmConfig(config: AemmConfig | string, nowMs = Dat
   return parseAemmConfig(json, config, nowMs);
 }
 
-export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now()): ResolvedConfig {
+export function parseAemmConfig(input: unknown, source: string, nowMs = Date.now()): ResolvedConfig {
   const problems = new Problems();
   const result: ResolvedConfig = { source, facts: {}, operations: [], scenarios: [], warnings: [] };
+  let json = input;
   const tooDeep = deeperThan(json, MAX_CONFIG_DEPTH);
   if (tooDeep !== undefined) {
     throw new AemmConfigError(`Config ${source}: "${tooDeep}" is nested more than ${MAX_CONFIG_DEPTH} levels deep; no config key needs that.`, [`"${tooDeep}" is nested too deep`], [tooDeep]);
   }
+  // Objects without a prototype from here on: a key like __proto__, constructor or toString is
+  // then only ever the config's own key, never something every object inherits.
+  json = withoutPrototypes(json);
   if (!isObject(json)) {
     throw new AemmConfigError(`Config ${source}: the top level must be a JSON object like {"metadata": {"values": {...}}}.`, ['the top level is not an object'], ['(top level)']);
   }
@@ -353,14 +369,14 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
     return value;
   };
   const pathsAndValues = (name: string): { paths: Record<string, unknown>; values: Record<string, unknown> } => {
-    const s = section(name) ?? {};
+    const s = section(name) ?? empty();
     for (const key of Object.keys(s)) if (key !== 'paths' && key !== 'values') problems.unknown(`${name}.${key}`, key, ['paths', 'values']);
     const get = (sub: string) => {
       const v = s[sub];
-      if (v === undefined || v === null) return {};
+      if (v === undefined || v === null) return empty();
       if (!isObject(v)) {
         problems.add(`${name}.${sub}`, 'must be an object of key → ' + (sub === 'paths' ? 'URL path' : 'value') + '.');
-        return {};
+        return empty();
       }
       return v;
     };

@@ -9,26 +9,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../../src/emulator/cli';
 import { startEmulator, type Emulator } from '../../../src/emulator/server';
 import { rawExchange, request } from '../emulator/http';
-
-/** Runs the emulator CLI in-process: exit code and what it wrote to stderr. */
-export async function runCli(argv: string[]): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    stderr += chunk.toString();
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    // Refused flags return before listening; anything that would start instead fails the test.
-    const code = await Promise.race([main(argv), new Promise<number>((resolve) => setTimeout(() => resolve(-1), 5000))]);
-    return { code, stderr };
-  } finally {
-    process.stderr.write = write;
-  }
-}
+import { runCli } from './emulatorCli';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'imds-crashes-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
