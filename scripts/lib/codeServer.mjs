@@ -3,6 +3,7 @@
 // the screenshot run and `npm start`.
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { URLSearchParams } from 'node:url';
 import { mkdtempSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
