@@ -27,6 +27,7 @@ import {
   type VersionPolicy,
 } from './endpoint';
 import { DEFAULT_ROOT, TOKEN_PATH, isDirectoryPath, normalizePath, parseListingDetailed, type ParsedListing } from './paths';
+import { DEFAULT_CRAWL_MAX_DEPTH, DEFAULT_CRAWL_MAX_ENTRIES, DEFAULT_CRAWL_MAX_TIME_MS } from './crawlBounds';
 import { Semaphore } from './semaphore';
 import { ANSWER_TIMEOUT_CODES, CONNECT_TIMEOUT_CODE, RESET_CODES, UNREACHABLE_CODES, transportErrorCode } from './transportCodes';
 import { buildSnapshot, errorEntry, valueEntry } from './snapshot';
@@ -37,9 +38,6 @@ export const TOKEN_TTL_HEADER = 'x-aws-ec2-metadata-token-ttl-seconds';
 export const MAX_TOKEN_TTL_SECONDS = 21600;
 /** The longest delay a Node timer holds; every timeout option is checked against it. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-export const DEFAULT_CRAWL_MAX_DEPTH = 16;
-export const DEFAULT_CRAWL_MAX_ENTRIES = 20_000;
-export const DEFAULT_CRAWL_MAX_TIME_MS = 120_000;
 
 /** A crawl that stopped at a bound; the entries read until then are kept in the snapshot. */
 class CrawlStop extends Error {}

@@ -136,6 +136,30 @@ describe('a peer whose every directory lists a/ b/ v (a cycle)', () => {
     }
   });
 
+  it('the SSM walkers (python3 and curl) stop at the same depth bound on the instance', async () => {
+    const chain = await startPeer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end(req.url!.endsWith('/') ? 'a/' : 'v');
+    });
+    const temp = mkdtempSync(path.join(tmpdir(), 'imds-walker-depth-'));
+    const run = promisify(execFile);
+    try {
+      for (const tool of ['python3', 'curl'] as const) {
+        const script = buildShellSnapshotScript({ documentId: '0123456789abcdef', imdsEndpoint: chain.url, tool });
+        const { stdout } = await run('/bin/sh', ['-c', script], { env: { PATH: AGENT_PATH, TMPDIR: temp }, maxBuffer: 1 << 24, timeout: 60_000 });
+        const walk = decodeDocument(assembleDocument([parseDocumentPart(stdout)]));
+        assert.equal(walk.stopped?.bound, 'depth', tool);
+        const { snapshot } = replayWalk(walk, { source: 'x', root: '/latest/', showSecrets: false });
+        assert.match(snapshot.incomplete?.reason ?? '', /deeper than 16 levels/, tool);
+        assert.equal(snapshot.incomplete?.at, '/latest/' + 'a/'.repeat(16), tool);
+        assert.equal(snapshot.entries.length, 17, tool);
+      }
+    } finally {
+      rmSync(temp, { recursive: true, force: true });
+      await chain.close();
+    }
+  });
+
   it('stops at the total crawl time, keeping what it read', async () => {
     const client = new ImdsClient({ endpoint: peer.url, env: {} });
     try {
