@@ -121,6 +121,10 @@ export function validateSnapshot(data: unknown, where = 'input'): Snapshot {
   if (o.version !== 1) fail(where, `unsupported "version" ${JSON.stringify(o.version)}; this tool reads version 1`);
   for (const key of ['source', 'takenAt', 'root'] as const) if (typeof o[key] !== 'string') fail(where, `"${key}" must be a string`);
   if (!Array.isArray(o.entries)) fail(where, '"entries" must be an array');
+  if (o.incomplete !== undefined) {
+    const inc = o.incomplete as Record<string, unknown> | null;
+    if (inc === null || typeof inc !== 'object' || typeof inc.reason !== 'string' || typeof inc.at !== 'string') fail(where, '"incomplete" must be {"reason": string, "at": string}');
+  }
   const seen = new Set<string>();
   (o.entries as unknown[]).forEach((raw, i) => {
     const at = `entries[${i}]`;
