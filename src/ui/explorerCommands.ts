@@ -3,7 +3,7 @@
 // it did, so tests and other commands can use it.
 import * as vscode from 'vscode';
 import { normalizePath } from '../imds/paths';
-import { diffSnapshots, maskSnapshot, parseSnapshot, serializeSnapshot, type SnapshotDiff } from '../imds/snapshot';
+import { MAX_SNAPSHOT_FILE_BYTES, diffSnapshots, maskSnapshot, parseSnapshot, serializeSnapshot, type SnapshotDiff } from '../imds/snapshot';
 import type { MetadataSource } from '../imds/types';
 import { bashImdsV2 } from '../snippets/bash';
 import { ExplorerCommand } from './commandIds';
@@ -16,6 +16,7 @@ import type { ExplorerServices } from './services';
 import { FieldNode, MetadataNode, ValueNode, fieldLabelPath, nodePath } from './treeNodes';
 import { SECRET_MASK, isSecretField, visibleText } from './valueFormat';
 import { isSecretPath, isSecretValue } from '../imds/secrets';
+import { readPickedFile } from './readPickedFile';
 import { isUtf8 } from '../imds/snapshot';
 
 /** `{ sourceId, path }` or a bare path: how tests and other commands call go-to-path. */
@@ -250,7 +251,7 @@ async function compareWithSnapshot(s: ExplorerServices, arg?: SnapshotTarget | M
     if (!file) return undefined;
   }
   try {
-    const saved = maskSnapshot(parseSnapshot(Buffer.from(await vscode.workspace.fs.readFile(file)).toString('utf8'), file.fsPath));
+    const saved = maskSnapshot(parseSnapshot((await readPickedFile(file, MAX_SNAPSHOT_FILE_BYTES, 'the snapshot file')).toString('utf8'), file.fsPath));
     const current = maskSnapshot(await takeSnapshot(source, saved.root));
     const fileName = file.path.slice(file.path.lastIndexOf('/') + 1);
     const left = s.documents.addRendered(`${fileName} (saved)`, renderSnapshotText(saved));

@@ -12,6 +12,8 @@ import * as path from 'node:path';
 import { startEmulator, type Emulator } from '../../../src/emulator/server';
 import { rawExchange, request } from '../emulator/http';
 import { runCli } from './emulatorCli';
+import { runCredentialChainCheck } from '../../../src/doctor/checks/credentialChain';
+import { listAwsProfiles } from '../../../src/sources/ssm/profiles';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'imds-crashes-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -77,6 +79,18 @@ describe('emulator file inputs: special files refused before reading, size cappe
     result = await runCli(['--user-data', bigUserData, '--port', '0']);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /--user-data .* the limit is 1048576 bytes/);
+  });
+});
+
+describe('AWS shared files that are special files: the doctor and the SSM profile list do not hang', () => {
+  it('a FIFO at ~/.aws/credentials and /dev/zero as ~/.aws/config are skipped at once', async () => {
+    const home = mkdtempSync(path.join(dir, 'home-'));
+    execFileSync('mkdir', ['-p', path.join(home, '.aws')]);
+    execFileSync('mkfifo', [path.join(home, '.aws', 'credentials')]);
+    const check = await runCredentialChainCheck({ env: { AWS_CONFIG_FILE: '/dev/zero' }, homeDir: home, rolePresent: true });
+    assert.ok(check.summary.length > 0);
+    const profiles = await listAwsProfiles({ HOME: home, AWS_CONFIG_FILE: '/dev/zero' });
+    assert.deepEqual(profiles, []);
   });
 });
 
