@@ -72,6 +72,8 @@ let exitCode;
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+  // code-server asks for a password (see scripts/lib/codeServer.mjs): the context logs in first.
+  await server.authenticate(context);
   page = await context.newPage();
   const done = new Promise((resolve) => page.exposeFunction('codeAutomationExit', (code) => resolve(Number(code))));
   // Workbench and extension-host console output only with --verbose; mocha's report comes from its file.

@@ -5,19 +5,27 @@
 // `emulator` section sets scenarios, faults and credential timings. Every file AEMM loads loads:
 // keys are matched without regard to case (AEMM reads them through viper), and a key AEMM would
 // ignore gets one warning naming it and the file; `strict` turns those into errors instead.
-import { readFile } from 'node:fs/promises';
+import { readRegularFile } from '../imds/regularFile';
+import { durationSecondsProblem } from './bounds';
 import { Credentials, CredentialTimings, imdsJson } from './credentials';
 import { InstanceFacts, defaultInstance, imdsVersions } from './defaultInstance';
-import { Faults } from './faults';
-import { normalizeTreePath } from './metadataTree';
+import { Faults, faultProblems } from './faults';
+import { normalizeTreePath, unservableReason } from './metadataTree';
+import { ScenarioOptionError, checkScenario } from './scenarios';
 
 /** An AEMM-format config object as read from JSON. */
 export type AemmConfig = Record<string, unknown>;
 
+/** `key`: the config key it came from, so a conflict found while applying it can name it. */
 export type TreeOperation =
-  | { kind: 'set'; path: string; value: Buffer }
-  | { kind: 'delete'; path: string }
-  | { kind: 'move'; from: string; to: string };
+  | { kind: 'set'; path: string; value: Buffer; key?: string }
+  | { kind: 'delete'; path: string; key?: string }
+  | { kind: 'move'; from: string; to: string; key?: string };
+
+/** Largest config file read (AEMM configs are a few KB). */
+export const MAX_CONFIG_FILE_BYTES = 4 * 1024 * 1024;
+/** Deepest nesting a config may have: AEMM's is 4 levels; values hold small JSON documents. */
+export const MAX_CONFIG_DEPTH = 32;
 
 /** What a config resolves to, in the emulator's own terms. */
 export interface ResolvedConfig {
@@ -217,6 +225,33 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The dotted key of the first value nested deeper than maxDepth, or undefined. Iterative: the
+ * point is to refuse a 10,000-level document before anything recursive (JSON.stringify) sees it.
+ */
+function deeperThan(root: unknown, maxDepth: number): string | undefined {
+  const stack: { value: unknown; key: string; depth: number }[] = [{ value: root, key: '', depth: 0 }];
+  while (stack.length > 0) {
+    const { value, key, depth } = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= maxDepth) return key === '' ? '(top level)' : key.length > 200 ? key.slice(0, 200) + '…' : key;
+    for (const [child, childValue] of Object.entries(value)) stack.push({ value: childValue, key: key === '' ? child : `${key}.${child}`, depth: depth + 1 });
+  }
+  return undefined;
+}
+
+/** An empty object without a prototype: looking up `toString` in it finds nothing. */
+const empty = (): Record<string, unknown> => Object.create(null) as Record<string, unknown>;
+
+/** A copy whose objects have no prototype (depth already bounded by deeperThan). */
+function withoutPrototypes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutPrototypes);
+  if (typeof value !== 'object' || value === null) return value;
+  const copy = Object.create(null) as Record<string, unknown>;
+  for (const [key, child] of Object.entries(value)) copy[key] = withoutPrototypes(child);
+  return copy;
+}
+
 function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
@@ -277,7 +312,7 @@ class Problems {
  */
 function lowerKeys(value: unknown, depth = 0): unknown {
   if (!isObject(value) || depth > 2) return value;
-  const out: Record<string, unknown> = {};
+  const out = Object.create(null) as Record<string, unknown>;
   for (const [key, child] of Object.entries(value)) {
     const lower = key.toLowerCase();
     out[lower] = depth === 0 && lower === 'emulator' ? child : lowerKeys(child, depth + 1);
@@ -348,9 +383,10 @@ export async function resolveAemmConfig(config: AemmConfig | string, nowMs = Dat
   if (typeof config !== 'string') return parseAemmConfig(lay(config), '(config object)', nowMs, options);
   let text: string;
   try {
-    text = await readFile(config, 'utf8');
+    text = (await readRegularFile(config, MAX_CONFIG_FILE_BYTES, 'the config file')).toString('utf8');
   } catch (err) {
-    throw new Error(`Cannot read the config file ${config}: ${(err as Error).message}`);
+    const message = (err as Error).message;
+    throw new AemmConfigError(message, [message], ['(file)']);
   }
   let json: unknown;
   try {
@@ -361,9 +397,16 @@ export async function resolveAemmConfig(config: AemmConfig | string, nowMs = Dat
   return parseAemmConfig(lay(json), config, nowMs, options);
 }
 
-export function parseAemmConfig(raw: unknown, source: string, nowMs = Date.now(), options: AemmConfigOptions = {}): ResolvedConfig {
+export function parseAemmConfig(input: unknown, source: string, nowMs = Date.now(), options: AemmConfigOptions = {}): ResolvedConfig {
   const result: ResolvedConfig = { source, facts: {}, operations: [], scenarios: [], warnings: [] };
   const problems = new Problems(options.strict ?? false, source, result.warnings);
+  const tooDeep = deeperThan(input, MAX_CONFIG_DEPTH);
+  if (tooDeep !== undefined) {
+    throw new AemmConfigError(`Config ${source}: "${tooDeep}" is nested more than ${MAX_CONFIG_DEPTH} levels deep; no config key needs that.`, [`"${tooDeep}" is nested too deep`], [tooDeep]);
+  }
+  // Objects without a prototype from here on: a key like __proto__, constructor or toString is
+  // then only ever the config's own key, never something every object inherits.
+  const raw = withoutPrototypes(input);
   if (!isObject(raw)) {
     throw new AemmConfigError(`Config ${source}: the top level must be a JSON object like {"metadata": {"values": {...}}}.`, ['the top level is not an object'], ['(top level)']);
   }
@@ -371,7 +414,7 @@ export function parseAemmConfig(raw: unknown, source: string, nowMs = Date.now()
 
   for (const key of Object.keys(json)) {
     if (!TOP_LEVEL_KEYS.has(key)) problems.unknown(key, key, TOP_LEVEL_KEYS);
-    else if (key in IGNORED_TOP_LEVEL) result.warnings.push(`${source}: "${key}" is accepted but has no effect here: ${IGNORED_TOP_LEVEL[key]}.`);
+    else if (Object.hasOwn(IGNORED_TOP_LEVEL, key)) result.warnings.push(`${source}: "${key}" is accepted but has no effect here: ${IGNORED_TOP_LEVEL[key]}.`);
   }
 
   const section = (name: string): Record<string, unknown> | undefined => {
@@ -384,14 +427,14 @@ export function parseAemmConfig(raw: unknown, source: string, nowMs = Date.now()
     return value;
   };
   const pathsAndValues = (name: string): { paths: Record<string, unknown>; values: Record<string, unknown> } => {
-    const s = section(name) ?? {};
+    const s = section(name) ?? empty();
     for (const key of Object.keys(s)) if (key !== 'paths' && key !== 'values') problems.unknown(`${name}.${key}`, key, ['paths', 'values']);
     const get = (sub: string) => {
       const v = s[sub];
-      if (v === undefined || v === null) return {};
+      if (v === undefined || v === null) return empty();
       if (!isObject(v)) {
         problems.add(`${name}.${sub}`, 'must be an object of key → ' + (sub === 'paths' ? 'URL path' : 'value') + '.');
-        return {};
+        return empty();
       }
       return v;
     };
@@ -486,7 +529,7 @@ export function parseAemmConfig(raw: unknown, source: string, nowMs = Date.now()
     const valueKey = `metadata.values.${key}`;
     const hasPath = mp[key] !== undefined;
     const hasValue = mv[key] !== undefined;
-    if (key in METADATA_FIXED_PATHS) {
+    if (Object.hasOwn(METADATA_FIXED_PATHS, key)) {
       if (hasPath) {
         const path = treePath(pathKey, mp[key], 'meta-data');
         const expected = 'meta-data/' + fill(METADATA_FIXED_PATHS[key], placeholders);
@@ -505,22 +548,22 @@ export function parseAemmConfig(raw: unknown, source: string, nowMs = Date.now()
     }
     let value: Buffer | undefined;
     if (hasValue) {
-      if (key in OBJECT_FIELDS) {
+      if (Object.hasOwn(OBJECT_FIELDS, key)) {
         const obj = objectValue(valueKey, key, mv[key]);
         if (obj) value = valueToBuffer(obj);
-      } else if (key in METADATA_LEAVES) {
+      } else if (Object.hasOwn(METADATA_LEAVES, key)) {
         const s = stringValue(valueKey, mv[key]);
         if (s !== undefined) value = Buffer.from(s);
       } else {
         value = valueToBuffer(mv[key]);
       }
     }
-    if (key in METADATA_LEAVES) {
+    if (Object.hasOwn(METADATA_LEAVES, key)) {
       const defaultPath = 'meta-data/' + fill(METADATA_LEAVES[key], placeholders);
       const userPath = hasPath ? treePath(pathKey, mp[key], 'meta-data') : undefined;
       const target = userPath === undefined ? defaultPath : rewritePlaceholders(userPath, placeholders);
       // Facts are already in the default tree (at every place they show); only a move is left to do.
-      const isFact = key in FACT_KEYS;
+      const isFact = Object.hasOwn(FACT_KEYS, key);
       if (target !== defaultPath) {
         if (value !== undefined && !isFact) result.operations.push({ kind: 'delete', path: defaultPath }, { kind: 'set', path: target, value });
         else result.operations.push({ kind: 'move', from: defaultPath, to: target });
@@ -551,10 +594,10 @@ export function parseAemmConfig(raw: unknown, source: string, nowMs = Date.now()
     const rawValue = dynamic.values[key];
     let value: Buffer | undefined;
     if (rawValue !== undefined) {
-      if (key in OBJECT_FIELDS) {
+      if (Object.hasOwn(OBJECT_FIELDS, key)) {
         const obj = objectValue(valueKey, key, rawValue);
         if (obj) value = valueToBuffer(obj);
-      } else if (key in DYNAMIC_LEAVES) {
+      } else if (Object.hasOwn(DYNAMIC_LEAVES, key)) {
         const s = stringValue(valueKey, rawValue);
         if (s !== undefined) value = Buffer.from(s);
       } else {
@@ -562,7 +605,7 @@ export function parseAemmConfig(raw: unknown, source: string, nowMs = Date.now()
       }
     }
     const userPath = dynamic.paths[key] !== undefined ? treePath(pathKey, dynamic.paths[key], 'dynamic') : undefined;
-    if (key in DYNAMIC_LEAVES) {
+    if (Object.hasOwn(DYNAMIC_LEAVES, key)) {
       const defaultPath = 'dynamic/' + DYNAMIC_LEAVES[key];
       const target = userPath ?? defaultPath;
       if (target !== defaultPath) {
@@ -636,16 +679,23 @@ export function parseAemmConfig(raw: unknown, source: string, nowMs = Date.now()
         problems.add(triggerKey, `must be an RFC 3339 time like 2020-01-07T01:03:47Z (got ${JSON.stringify(trigger)}).`);
         return undefined;
       }
-      return secondsFromTrigger(trigger, nowMs);
+      const seconds = secondsFromTrigger(trigger, nowMs);
+      const problem = durationSecondsProblem(seconds);
+      if (problem) {
+        problems.add(triggerKey, `is too far ahead: the delay it gives ${problem}.`);
+        return undefined;
+      }
+      return seconds;
     }
     const raw = json[delayKey];
     if (raw === undefined) return undefined;
     const delay = aemmNumber(raw);
-    if (delay === undefined || delay < 0) {
-      problems.add(delayKey, `must be a number of seconds ≥ 0 (got ${JSON.stringify(raw)}).`);
+    const problem = durationSecondsProblem(delay ?? raw);
+    if (problem) {
+      problems.add(delayKey, `${problem}.`);
       return undefined;
     }
-    return delay;
+    return delay as number;
   };
   const time = (key: string, value: unknown): string | undefined => {
     if (typeof value === 'string' && RFC3339.test(value)) return value;
@@ -750,8 +800,12 @@ export function parseAemmConfig(raw: unknown, source: string, nowMs = Date.now()
           else if (emulator.scenario === undefined) problems.add(name, 'needs "emulator.scenario".');
           break;
         case 'faults':
-          if (isObject(value)) result.faults = value as Partial<Faults>;
-          else problems.add(name, 'must be an object like {"latencyMs": 50, "errorRate": 0.1}.');
+          if (!isObject(value)) problems.add(name, 'must be an object like {"latencyMs": 50, "errorRate": 0.1}.');
+          else {
+            const bad = faultProblems(value);
+            for (const { field, message } of bad) problems.add(`${name}.${field}`, `${message}.`);
+            if (bad.length === 0) result.faults = value as Partial<Faults>;
+          }
           break;
         case 'credentials':
           if (!isObject(value)) problems.add(name, 'must be an object like {"ttlSeconds": 3600, "rotateBeforeSeconds": 300}.');
@@ -759,8 +813,11 @@ export function parseAemmConfig(raw: unknown, source: string, nowMs = Date.now()
             const timings: Partial<CredentialTimings> = {};
             for (const [field, seconds] of Object.entries(value)) {
               if (field !== 'ttlSeconds' && field !== 'rotateBeforeSeconds') problems.unknown(`${name}.${field}`, field, ['ttlSeconds', 'rotateBeforeSeconds']);
-              else if (typeof seconds !== 'number' || !(seconds >= 0) || (field === 'ttlSeconds' && seconds < 1)) problems.add(`${name}.${field}`, 'must be a number of seconds (ttlSeconds ≥ 1).');
-              else timings[field] = seconds;
+              else {
+                const problem = durationSecondsProblem(seconds, field === 'ttlSeconds' ? 1 : 0);
+                if (problem) problems.add(`${name}.${field}`, `${problem}.`);
+                else timings[field] = seconds as number;
+              }
             }
             result.credentialTimings = timings;
           }
@@ -769,11 +826,14 @@ export function parseAemmConfig(raw: unknown, source: string, nowMs = Date.now()
           if (!isObject(value)) problems.add(name, 'must be an object of tag name → value.');
           else {
             for (const [tag, tagValue] of Object.entries(value)) {
-              if (tag === '' || tag.includes('/')) problems.add(`${name}.${tag}`, 'is not usable as a tag name in IMDS (no "/" allowed).');
-              else if (tagValue === null) result.operations.push({ kind: 'delete', path: `meta-data/tags/instance/${tag}` });
+              const tagKey = `${name}.${JSON.stringify(tag).slice(1, -1)}`;
+              const unservable = unservableReason(tag);
+              if (tag === '' || tag.includes('/') || tag === '.' || tag === '..') problems.add(tagKey, 'is not usable as a tag name in IMDS (no "/" allowed).');
+              else if (unservable) problems.add(tagKey, `is not usable as a tag name: a tag name ${unservable}.`);
+              else if (tagValue === null) result.operations.push({ kind: 'delete', path: `meta-data/tags/instance/${tag}`, key: tagKey });
               else {
-                const s = stringValue(`${name}.${tag}`, tagValue);
-                if (s !== undefined) result.operations.push({ kind: 'set', path: `meta-data/tags/instance/${tag}`, value: Buffer.from(s) });
+                const s = stringValue(tagKey, tagValue);
+                if (s !== undefined) result.operations.push({ kind: 'set', path: `meta-data/tags/instance/${tag}`, value: Buffer.from(s), key: tagKey });
               }
             }
           }
@@ -782,16 +842,29 @@ export function parseAemmConfig(raw: unknown, source: string, nowMs = Date.now()
           if (!isObject(value)) problems.add(name, 'must be an object of URL path → value (null removes).');
           else {
             for (const [path, pathValue] of Object.entries(value)) {
-              const tree = treePath(`${name}.${path}`, path, undefined);
+              const valueKey = `${name}.${JSON.stringify(path).slice(1, -1)}`;
+              const tree = treePath(valueKey, path, undefined);
               if (tree === undefined) continue;
-              if (pathValue === null) result.operations.push({ kind: 'delete', path: tree });
-              else result.operations.push({ kind: 'set', path: tree, value: valueToBuffer(pathValue) });
+              if (pathValue === null) result.operations.push({ kind: 'delete', path: tree, key: valueKey });
+              else result.operations.push({ kind: 'set', path: tree, value: valueToBuffer(pathValue), key: valueKey });
             }
           }
           break;
         default:
           problems.unknown(name, key, EMULATOR_KEYS);
       }
+    }
+  }
+
+  // Scenario options are checked the way the emulator will start them: ranges, names, types.
+  for (const scenario of result.scenarios) {
+    try {
+      checkScenario(scenario.name, scenario.options);
+    } catch (err) {
+      const fromEmulator = emulator?.scenario === scenario.name;
+      const base = fromEmulator ? 'emulator.scenarioOptions' : scenario.name === 'spot-interruption' ? 'spot' : scenario.name === 'scheduled-events' ? 'events' : scenario.name;
+      if (fromEmulator && !(err instanceof ScenarioOptionError)) problems.add('emulator.scenario', (err as Error).message);
+      else problems.add(err instanceof ScenarioOptionError ? `${base}.${err.option}` : base, (err as Error).message);
     }
   }
 

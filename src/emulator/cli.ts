@@ -2,13 +2,14 @@
 // Prints exactly one stdout line when ready (`IMDS emulator listening on http://HOST:PORT`) so
 // scripts can wait for it; everything else goes to stderr. Secrets are never printed.
 import { watch } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isLoopback, resolveAemmConfig } from './aemmConfig';
+import { readRegularFile } from '../imds/regularFile';
+import { AemmConfigError, isLoopback, resolveAemmConfig } from './aemmConfig';
 import { AemmArgs, AemmFlagError, applyAemmArgs, takeAemmArgs } from './aemmFlags';
-import { Faults } from './faults';
-import { scenarioInfo, scenarioNames } from './scenarios';
+import { EmulatorSettingError, MAX_DURATION_SECONDS, MAX_THROTTLE_RPS, MAX_TIMER_MS } from './bounds';
+import { Faults, checkFaults } from './faults';
+import { checkScenario, scenarioInfo, scenarioNames } from './scenarios';
 import { Emulator, EmulatorOptions, startEmulator } from './server';
 
 const USAGE = `Usage: imds-emulator [options]
@@ -57,10 +58,14 @@ README's "Coming from AEMM" table says what each one does here.
 
 export class UsageError extends Error {}
 
+/** Largest --user-data file read (EC2 allows 16 KB; more is served with a warning, up to this). */
+export const MAX_USER_DATA_FILE_BYTES = 1024 * 1024;
+
 function numberFlag(name: string, value: string | undefined, check: (n: number) => boolean, what: string): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${what} (got ${JSON.stringify(value)}).`);
+  // Plain decimal only: Number() would also take 0x50, 1e3 and " 8 ".
+  const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${what} (got ${JSON.stringify(value)}).`);
   return n;
 }
 
@@ -159,14 +164,14 @@ export async function planFromArgs(rawArgv: string[]): Promise<CliPlan> {
   if (v['user-data'] !== undefined && v['no-user-data']) throw new UsageError('--user-data and --no-user-data cannot be used together.');
   if (v['user-data'] !== undefined) {
     try {
-      options.userData = await readFile(v['user-data']);
+      options.userData = await readRegularFile(v['user-data'], MAX_USER_DATA_FILE_BYTES, '--user-data');
     } catch (err) {
-      throw new UsageError(`Cannot read --user-data ${v['user-data']}: ${(err as Error).message}`);
+      throw new UsageError((err as Error).message);
     }
     if (options.userData.length > 16384) process.stderr.write(`warning: user-data is ${options.userData.length} bytes; EC2 limits it to 16384.\n`);
   }
   if (v['no-user-data']) options.userData = null;
-  const ttl = numberFlag('credentials-ttl', v['credentials-ttl'], (n) => n >= 1, 'a number of seconds ≥ 1');
+  const ttl = numberFlag('credentials-ttl', v['credentials-ttl'], (n) => n >= 1 && n <= MAX_DURATION_SECONDS, `a number of seconds 1..${MAX_DURATION_SECONDS}`);
   if (ttl !== undefined) options.credentials = { ttlSeconds: ttl, rotateBeforeSeconds: Math.min(900, ttl / 4) };
 
   if (v['scenario-option'] !== undefined && v.scenario === undefined) throw new UsageError('--scenario-option needs --scenario NAME.');
@@ -175,24 +180,31 @@ export async function planFromArgs(rawArgv: string[]): Promise<CliPlan> {
     if (!(scenarioNames as readonly string[]).includes(v.scenario)) {
       throw new UsageError(`Unknown scenario "${v.scenario}". Known scenarios:\n${scenarioInfo().map((s) => `  ${s.name.padEnd(18)} ${s.description}`).join('\n')}`);
     }
-    const scenarioOptions: Record<string, unknown> = {};
+    // A Map, then own properties: a key like __proto__ must stay a key, not become a prototype.
+    const pairs = new Map<string, unknown>();
     for (const pair of v['scenario-option'] ?? []) {
       const eq = pair.indexOf('=');
       if (eq <= 0) throw new UsageError(`--scenario-option must look like key=value (got ${JSON.stringify(pair)}).`);
-      scenarioOptions[pair.slice(0, eq)] = scenarioOptionValue(pair.slice(eq + 1));
+      pairs.set(pair.slice(0, eq), scenarioOptionValue(pair.slice(eq + 1)));
     }
-    const delay = numberFlag('delay', v.delay, (n) => n >= 0, 'a number of seconds ≥ 0');
-    if (delay !== undefined) scenarioOptions.delaySeconds = delay;
+    const delay = numberFlag('delay', v.delay, (n) => n <= MAX_DURATION_SECONDS, `a number of seconds 0..${MAX_DURATION_SECONDS}`);
+    if (delay !== undefined) pairs.set('delaySeconds', delay);
+    const scenarioOptions: Record<string, unknown> = Object.fromEntries(pairs);
+    try {
+      checkScenario(v.scenario, scenarioOptions);
+    } catch (err) {
+      throw new UsageError(`--scenario-option: ${(err as Error).message}`);
+    }
     options.scenario = v.scenario;
     options.scenarioOptions = scenarioOptions;
   }
 
   const faults: Partial<Faults> = {};
-  const latency = numberFlag('latency', v.latency, (n) => n >= 0, 'milliseconds ≥ 0');
+  const latency = numberFlag('latency', v.latency, (n) => n <= MAX_TIMER_MS, `milliseconds 0..${MAX_TIMER_MS}`);
   if (latency !== undefined) faults.latencyMs = latency;
   const errorRate = numberFlag('error-rate', v['error-rate'], (n) => n >= 0 && n <= 1, 'a fraction between 0 and 1');
   if (errorRate !== undefined) faults.errorRate = errorRate;
-  const rps = numberFlag('throttle-rps', v['throttle-rps'], (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0');
+  const rps = numberFlag('throttle-rps', v['throttle-rps'], (n) => Number.isInteger(n) && n <= MAX_THROTTLE_RPS, `a whole number 0..${MAX_THROTTLE_RPS}`);
   if (rps !== undefined) faults.throttleRps = rps;
   const throttleStatus = numberFlag('throttle-status', v['throttle-status'], (n) => Number.isInteger(n) && n >= 400 && n <= 599, 'an HTTP error status 400..599');
   if (throttleStatus !== undefined) faults.throttleStatus = throttleStatus;
@@ -200,7 +212,14 @@ export async function planFromArgs(rawArgv: string[]): Promise<CliPlan> {
   if (hopLimit !== undefined) faults.hopLimit = hopLimit;
   if (v['hop-header'] !== undefined) faults.hopHeader = v['hop-header'];
   if (v['container-source'] !== undefined) faults.containerSources = v['container-source'];
-  if (Object.keys(faults).length > 0) options.faults = faults;
+  if (Object.keys(faults).length > 0) {
+    try {
+      checkFaults(faults);
+    } catch (err) {
+      throw new UsageError((err as Error).message.replace(/^Fault "hopHeader"/, '--hop-header').replace(/^Fault "containerSources"/, '--container-source'));
+    }
+    options.faults = faults;
+  }
   return { options, help: false, notes: aemm.notes, watch: v.watch === true };
 }
 
@@ -232,7 +251,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     emulator = await startEmulator(plan.options);
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { problems?: string[] };
-    const code = e.problems || /config|Config|scenario|Fault/.test(e.message) ? 2 : 1;
+    const isSetting = err instanceof AemmConfigError || err instanceof EmulatorSettingError || e.name === 'FileInputError';
+    const code = isSetting || e.problems || /config|Config|scenario|Fault/.test(e.message) ? 2 : 1;
     const hint = e.code === 'EADDRINUSE' ? ' Another process uses that port: pick another with --port, or --port 0 for a free one.' : '';
     process.stderr.write(`imds-emulator: ${e.message}${hint}\n`);
     return code;

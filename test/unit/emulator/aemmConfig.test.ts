@@ -197,8 +197,8 @@ describe('AEMM config: bad files are reported with the keys at fault', () => {
     }
   });
 
-  it('reports bad fault values and unknown scenarios from the emulator section when starting', async () => {
-    await assert.rejects(startEmulator({ config: { emulator: { faults: { errorRate: 7 } } } }), /Fault "errorRate"/);
+  it('reports bad fault values and unknown scenarios from the emulator section, naming the key', async () => {
+    await assert.rejects(startEmulator({ config: { emulator: { faults: { errorRate: 7 } } } }), /"emulator\.faults\.errorRate" must be a number between 0 and 1/);
     await assert.rejects(startEmulator({ config: { emulator: { scenario: 'meteor' } } }), /Unknown scenario "meteor"/);
   });
 

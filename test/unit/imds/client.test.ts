@@ -361,9 +361,11 @@ describe('response checks', () => {
 
   it('skips malformed listing lines, says which, and keeps the rest', async () => {
     const emu = await emulator();
-    emu.setValue('meta-data/tags/instance/bad\u0001key', 'x');
+    // The emulator refuses names it could never serve; a front puts the bad line in the listing.
+    assert.throws(() => emu.setValue('meta-data/tags/instance/bad\u0001key', 'x'), /can never be requested/);
+    const f = await front(emu.url, (r) => (r.path === '/latest/meta-data/tags/instance/' ? { kind: 'body', body: 'Environment\nName\nbad\u0001key' } : { kind: 'forward' }));
     const warnings: string[] = [];
-    const c = client({ endpoint: emu.url, onWarning: (w) => warnings.push(w) });
+    const c = client({ endpoint: f.url, onWarning: (w) => warnings.push(w) });
     const entries = await c.list('/latest/meta-data/tags/instance/');
     assert.deepEqual(entries.map((e) => e.name), ['Environment', 'Name']);
     assert.match(warnings.join('\n'), /control character/);

@@ -48,8 +48,13 @@ describe('maskSecrets', () => {
     const failure = '{\n  "Code" : "AssumeRoleUnauthorizedAccess",\n  "Message" : "EC2 cannot assume the role"\n}';
     assert.deepEqual(maskSecretsDetailed('/latest/meta-data/iam/security-credentials/R', failure), { text: failure, masked: false });
   });
-  it('leaves other paths untouched', () => {
-    assert.equal(maskSecrets('/latest/user-data', CREDENTIALS), CREDENTIALS);
+  it('leaves other paths untouched unless their content carries a secret field', () => {
+    const plain = JSON.stringify({ Code: 'Success', AccessKeyId: 'ASIA' }, null, 2);
+    assert.equal(maskSecrets('/latest/user-data', plain), plain);
+    assert.equal(maskSecrets('/latest/meta-data/ami-id', 'ami-0123'), 'ami-0123');
+    // A credential document is secret wherever it is served (issue #14: a role listed as a directory).
+    const masked = maskSecrets('/latest/user-data', CREDENTIALS);
+    assert.ok(!masked.includes(SECRET) && !masked.includes(TOKEN));
   });
 });
 
