@@ -196,17 +196,21 @@ async function checkWritableTarget(file: string): Promise<void> {
   if (existing && !existing.isFile()) throw new UsageError(`--out ${file} exists and is not a regular file.`);
 }
 
-/** `ls` on a value: IMDS answers 404 for `value/`; say it is a value rather than "not found". */
+/**
+ * `ls` on a value says so rather than printing the value: IMDS answers a value asked with a
+ * trailing slash (`instance-id/`) as the value itself, so the parent's listing decides.
+ */
 async function listOrExplain(source: MetadataSource, path: string) {
-  try {
-    return await source.list(isDirectoryPath(path) ? path : path + '/');
-  } catch (error) {
-    if (!isImdsError(error) || error.code !== 'NotFound' || path === '/') throw error;
-    const asValue = isDirectoryPath(path) ? path.slice(0, -1) : path;
-    const isValue = await source.get(asValue).then(() => true, () => false);
-    if (isValue) throw new UsageError(`${asValue} is a value, not a directory: read it with imds get ${asValue}`);
-    throw error;
+  const asValue = isDirectoryPath(path) ? path.slice(0, -1) : path;
+  const cut = asValue.lastIndexOf('/');
+  if (path !== '/' && cut > 0) {
+    const name = asValue.slice(cut + 1);
+    const siblings = await source.list(asValue.slice(0, cut + 1)).catch(() => undefined);
+    if (siblings?.some((entry) => entry.name === name && !entry.isDirectory)) {
+      throw new UsageError(`${asValue} is a value, not a directory: read it with imds get ${asValue}`);
+    }
   }
+  return source.list(isDirectoryPath(path) ? path : path + '/');
 }
 
 /** A snapshot root is a directory, typed with or without its slash. */

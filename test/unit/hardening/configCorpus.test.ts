@@ -58,9 +58,10 @@ describe('config corpus: each bad config names its key; the CLI exits 2', () => 
       // In-process, as the extension loads a config object.
       let caught: unknown;
       try {
-        const resolved = parseAemmConfig(JSON.parse(text), 'corpus.json');
+        // Strict: unknown keys (prototype names among them) are warnings by default, as AEMM ignores them.
+        const resolved = parseAemmConfig(JSON.parse(text), 'corpus.json', Date.now(), { strict: true });
         // Some problems (a path conflict) only show when the tree is built.
-        const emulator = await startEmulator({ port: 0, config: JSON.parse(text) });
+        const emulator = await startEmulator({ port: 0, config: JSON.parse(text), strictConfig: true });
         await emulator.close();
         assert.fail(`accepted: ${JSON.stringify(resolved.operations.map((o) => o.kind))}`);
       } catch (err) {
@@ -68,17 +69,27 @@ describe('config corpus: each bad config names its key; the CLI exits 2', () => 
       }
       const error = caught as Error & { keys?: string[] };
       assert.equal(error.name, 'AemmConfigError', `${error.name}: ${error.message}`);
-      assert.ok(error.keys?.some((k) => k.startsWith(key)), `keys ${JSON.stringify(error.keys)} name ${key}`);
+      // Keys are matched without regard to case, as AEMM (viper) reads them, and named in lower case.
+      assert.ok(error.keys?.some((k) => k.toLowerCase().startsWith(key.toLowerCase())), `keys ${JSON.stringify(error.keys)} name ${key}`);
       assert.match(error.message, message);
       assert.doesNotMatch(error.message, /is not a function|Maximum call stack|setValue\(|undefined/);
       // Through the CLI, from a file: exit code 2 and the same message.
       const file = path.join(dir, `${name.replace(/\W+/g, '-')}.json`);
       writeFileSync(file, text);
-      const { code, stderr } = await runCli(['--config', file, '--port', '0']);
+      const { code, stderr } = await runCli(['--config', file, '--strict-config', '--port', '0']);
       assert.equal(code, 2, stderr);
       assert.match(stderr, message);
     });
   }
+
+  it('without --strict-config, prototype names as unknown keys are one warning each, never a crash', () => {
+    for (const text of ['{"metadata": {"values": {"__proto__": "x"}}}', '{"metadata": {"paths": {"toString": "/x"}}}', '{"toString": 1}']) {
+      const resolved = parseAemmConfig(JSON.parse(text), 'corpus.json');
+      assert.equal(resolved.warnings.length, 1, JSON.stringify(resolved.warnings));
+      assert.match(resolved.warnings[0], /corpus\.json/);
+      assert.match(resolved.warnings[0], /__proto__|tostring/i);
+    }
+  });
 
   it('a config of ordinary keys still loads (the corpus refuses only what is wrong)', async () => {
     const emulator = await startEmulator({ port: 0, config: { emulator: { tags: { 'team:name': 'x', 'a.b-c_d': 'y' }, values: { '/latest/meta-data/custom/key=1': 'v' }, faults: { hopHeader: 'X-Test-Hops', errorRate: 0 } } } });
