@@ -6,3 +6,4 @@
 
 export * from '../sources/ssm/index';
 export * from './ec2/index';
+export * from './sdkRoom';
