@@ -10,11 +10,16 @@ const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const withTests = process.argv.includes('--tests');
 
-// Heavy modules loaded only when used (the SSM client and AWS credential providers): a dynamic
-// import of one of these files becomes a require() of its own bundle, so activation never parses it.
-const LAZY_ENTRIES = [{ source: 'src/sources/ssm/index.ts', out: 'ssm.js' }].filter((e) => existsSync(path.join(root, e.source)));
+// Heavy modules loaded only when used: the AWS SDK clients and credential providers. Every AWS
+// room (SSM, EC2; KMS and CloudWatch fit the same way) goes into ONE lazy bundle, dist/aws.js,
+// built from src/aws/lazy.ts, so the SDK core is in it once. A dynamic import of any of the
+// `rooms` becomes a require() of that bundle, so activation never parses it. The bundle resolves
+// packages by their ES `module` entry so esbuild keeps only the commands imported.
+const LAZY_BUNDLES = [
+  { entry: 'src/aws/lazy.ts', out: 'aws.js', rooms: ['src/sources/ssm/index.ts', 'src/aws/ec2/index.ts', 'src/aws/sdkRoom.ts'] },
+].filter((b) => existsSync(path.join(root, b.entry)));
 
-/** Turns `await import('<lazy entry>')` into `require('<relative path to its bundle>')`. */
+/** Turns `await import('<lazy room>')` into `require('<relative path to its bundle>')`. */
 function lazyEntriesPlugin(outDir) {
   return {
     name: 'lazy-entries',
@@ -22,7 +27,7 @@ function lazyEntriesPlugin(outDir) {
       build.onResolve({ filter: /.*/ }, async (args) => {
         if (args.kind !== 'dynamic-import' || args.pluginData?.lazy) return undefined;
         const resolved = await build.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: { lazy: true } });
-        const hit = LAZY_ENTRIES.find((e) => path.join(root, e.source) === resolved.path);
+        const hit = LAZY_BUNDLES.find((b) => b.rooms.some((room) => path.join(root, room) === resolved.path));
         if (!hit) return undefined;
         let rel = path.relative(outDir, path.join(root, 'dist', hit.out)).split(path.sep).join('/');
         if (!rel.startsWith('.')) rel = `./${rel}`;
@@ -84,7 +89,7 @@ function entry(source, outfile, extra = {}) {
 const shebang = { banner: { js: '#!/usr/bin/env node' } };
 const builds = [
   entry('src/extension.ts', 'dist/extension.js'),
-  ...LAZY_ENTRIES.map((e) => entry(e.source, `dist/${e.out}`)),
+  ...LAZY_BUNDLES.map((b) => entry(b.entry, `dist/${b.out}`, { mainFields: ['module', 'main'] })),
   ...(existsSync(path.join(root, 'src/cli/imds.ts')) ? [entry('src/cli/imds.ts', 'dist/cli/imds.js', shebang)] : []),
   ...(existsSync(path.join(root, 'src/emulator/cli.ts')) ? [entry('src/emulator/cli.ts', 'dist/cli/emulator.js', shebang)] : []),
 ];

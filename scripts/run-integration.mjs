@@ -39,10 +39,25 @@ cpSync(path.join(root, 'test/fixtures/workspace'), workspace, { recursive: true 
 let page;
 
 // The suite asks for screenshots over HTTP at the moments that matter (test/integration/support.ts).
+// It also clicks a button of a dialog or notification (/click?button=Label) in the page, as a
+// person would.
 const shots = http.createServer(async (req, res) => {
   const url = new URL(req.url, 'http://127.0.0.1');
+  if (url.pathname === '/click') {
+    try {
+      const holders = page.locator('.monaco-dialog-box, .notification-toast-container');
+      await holders.getByRole('button', { name: url.searchParams.get('button') ?? '', exact: true }).first().click({ timeout: 15_000 });
+      res.end('clicked');
+    } catch (err) {
+      res.statusCode = 500;
+      res.end(String(err));
+    }
+    return;
+  }
   const name = (url.searchParams.get('name') ?? 'shot').replace(/[^\w.-]/g, '_');
   try {
+    const showing = url.searchParams.get('text'); // wait until this text is on screen (a dialog, a notification)
+    if (showing) await page.getByText(showing).first().waitFor({ state: 'visible', timeout: 15_000 });
     await new Promise((r) => setTimeout(r, 400)); // let the workbench paint
     const file = path.join(screenshotDir, `${name}.png`);
     await page.screenshot({ path: file });

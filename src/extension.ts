@@ -21,6 +21,9 @@ import { registerUserDataCommands } from './ui/userDataCommands';
 import { registerDoctorCommands } from './ui/doctorView';
 import { registerSsmCommands } from './ui/ssmCommands';
 import { registerEmulatorCommands } from './ui/emulatorCommands';
+import { Ec2Command, instanceSettingsSection, registerEc2Commands } from './ui/ec2Commands';
+import { doctorEc2Access } from './ui/ec2Target';
+import { Confirmations } from './ui/confirm';
 
 export interface ExtensionApi {
   /** The tree behind the view. */
@@ -39,6 +42,8 @@ export interface ExtensionApi {
   logLines(): readonly string[];
   /** How long activate() took, in ms (the activation benchmark reads it). */
   readonly activationMs: number;
+  /** Confirmations of account changes (modal; the integration suite switches to notifications). */
+  readonly confirmations: Confirmations;
 }
 
 let builtinSources: BuiltinSources | undefined;
@@ -94,8 +99,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     knownPaths: () => knownPaths().map((k) => k.path),
   });
   registerUserDataCommands(context, { registry, emulator: () => builtins.emulator, tree });
-  registerDoctorCommands(context, { currentSource: () => registry.active, findSource: (id) => registry.get(id) });
-  // SSM sources are loaded from dist/ssm.js on first use; an added instance becomes the active root.
+  registerDoctorCommands(context, {
+    currentSource: () => registry.active,
+    findSource: (id) => registry.get(id),
+    ec2For: doctorEc2Access,
+    applyFix: (fix) => Promise.resolve(vscode.commands.executeCommand<{ status: string } | undefined>(Ec2Command.ApplyFix, fix)),
+  });
+  // The EC2 API (dist/aws.js on first use): instance settings under sources tied to an instance, Add EC2 Instance…, Apply/Undo.
+  tree.addSection(instanceSettingsSection());
+  const confirmations = new Confirmations();
+  registerEc2Commands(context, { confirmations, addSource: (source) => registry.addSource(source, { origin: 'added', select: true }), log: (line) => log.info(line), refreshTree: () => tree.refreshAll() });
+  // SSM sources are loaded from dist/aws.js on first use; an added instance becomes the active root.
   registerSsmCommands(context, { addSource: (source) => registry.addSource(source, { origin: 'added', select: true }), log: (line) => log.info(line), activeSource: () => registry.active });
   // ───────────────────────────────────────────────────────────────────────────────────────────
 
@@ -135,6 +149,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     services,
     logLines: () => log.lines(),
     activationMs,
+    confirmations,
   };
 }
 

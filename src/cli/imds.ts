@@ -17,6 +17,8 @@ import { DOCTOR_USAGE, doctorCommand } from '../doctor/cli';
 import { isSsmError } from '../sources/ssm/errors';
 import { SSM_USAGE, ssmSourceFromCli } from '../sources/ssm/cliOptions';
 import type { CliIo, ParsedArgs } from './types';
+import { isEc2Error } from '../aws/ec2/errors';
+import { EC2_USAGE, ec2Command } from './ec2';
 
 export const USAGE = `Usage: imds [options] <command>
 
@@ -42,10 +44,12 @@ Options:
 
 ${SSM_USAGE}
 
+${EC2_USAGE}
+
 PATH may be absolute (/latest/meta-data/ami-id) or start at a category (meta-data/ami-id).
 Options a source adds take --name=value (or --name value).`;
 
-const COMMANDS = new Set(['ls', 'get', 'snapshot', 'diff', 'doctor', 'help']);
+const COMMANDS = new Set(['ls', 'get', 'snapshot', 'diff', 'doctor', 'ec2', 'help']);
 const BOOLEAN_OPTIONS = new Set(['ipv6', 'v1', 'v2-only', 'json', 'show-secrets', 'verbose', 'help']);
 const VALUE_OPTIONS = new Set(['endpoint', 'timeout', 'root', 'out']);
 
@@ -292,8 +296,10 @@ async function run(args: ParsedArgs, io: CliIo, lazySource: () => MetadataSource
     }
     case 'doctor':
       return doctorCommand(args, io, lazySource);
+    case 'ec2':
+      return ec2Command(args.positionals, args.extra, args.flags.has('json'), { stdout: (text) => io.stdout(text), stderr: io.stderr, confirm: io.confirm });
     default:
-      throw new UsageError(args.command ? `Unknown command "${args.command}". Commands: ls, get, snapshot, diff, doctor.` : 'Give a command: ls, get, snapshot, diff or doctor. See imds --help.');
+      throw new UsageError(args.command ? `Unknown command "${args.command}". Commands: ls, get, snapshot, diff, doctor, ec2.` : 'Give a command: ls, get, snapshot, diff, doctor or ec2. See imds --help.');
   }
 }
 
@@ -320,8 +326,19 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 /** One line a person can act on. */
 export function errorLine(error: unknown): string {
   // Typed errors carry a remedy; the others (usage, endpoint, snapshot file, range) say it in the message.
-  if (isImdsError(error) || isSsmError(error)) return error.toLine();
+  if (isImdsError(error) || isSsmError(error) || isEc2Error(error)) return error.toLine();
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A yes/no question on the terminal; anything but y/yes is no. */
+async function askYesNo(question: string): Promise<boolean> {
+  const readline = await import('node:readline/promises');
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
 }
 
 if (require.main === module) {
@@ -329,6 +346,7 @@ if (require.main === module) {
     stdout: (data) => process.stdout.write(data),
     stderr: (line) => process.stderr.write(line + '\n'),
     env: process.env,
+    confirm: process.stdin.isTTY ? askYesNo : undefined,
   }).then(
     (code) => {
       process.exitCode = code;

@@ -16,4 +16,6 @@ export interface CliIo {
   stdout: (data: string | Buffer) => void;
   stderr: (line: string) => void;
   env: Env;
+  /** Asks yes/no on a terminal (imds ec2 set); absent without one. */
+  confirm?: (question: string) => Promise<boolean>;
 }

@@ -8,9 +8,11 @@ import { renderReportMarkdown } from './render/markdown';
 import { renderReportText } from './render/text';
 import { runDoctor, type DoctorOptions } from './run';
 import { instanceTarget, targetFromSource, type DoctorTarget } from './target';
+import { doctorEc2FromArgs } from '../cli/ec2';
 
 export const DOCTOR_USAGE = `  doctor                 diagnose IMDS access: reachability, tokens, hop limit, IAM role,
                          environment, user-data size, pending events (exit 1 if a check fails)
+      --instance ID      also compare with the instance's EC2 API settings (see ec2 below)
       --json             print the report as JSON
       --markdown         print the report as Markdown
       --token-timeout MS how long the token PUT may take before it counts as lost (default 2000)`;
@@ -40,6 +42,7 @@ export async function doctorCommand(args: ParsedArgs, io: CliIo, source: () => M
   const json = args.flags.has('json');
   if (json && markdown) throw new Error('--json and --markdown both choose the output: give one.');
   if (args.positionals.length > 0) throw new Error(`doctor takes no arguments (got "${args.positionals[0]}").`);
+  const ec2 = doctorEc2FromArgs(args.extra);
   const made = source();
   let target: DoctorTarget;
   if (made.kind === 'direct' && !args.values.has('endpoint')) {
@@ -48,7 +51,7 @@ export async function doctorCommand(args: ParsedArgs, io: CliIo, source: () => M
     target = targetFromSource(made);
   }
   const timeout = args.values.get('timeout');
-  const options: DoctorOptions = { env: io.env, tokenTimeoutMs };
+  const options: DoctorOptions = { env: io.env, tokenTimeoutMs, ...(ec2 ? { ec2 } : {}) };
   if (timeout !== undefined) options.requestTimeoutMs = positiveMs(timeout, 'timeout');
   if (args.flags.has('verbose')) options.onProgress = (stage) => io.stderr(`doctor: ${stage}…`);
   const report = await runDoctor(target, options);

@@ -8,7 +8,9 @@ import type { Env } from '../imds/endpoint';
 import { isImdsError } from '../imds/errors';
 import { isSsmError } from '../sources/ssm/errors';
 import type { Snapshot } from '../imds/types';
+import type { InstanceSettings } from '../aws/ec2/types';
 import { runCredentialChainCheck } from './checks/credentialChain';
+import { runEc2Checks, type ObservedImds } from './checks/ec2Settings';
 import { runEnvImdsCheck } from './checks/envImds';
 import { runEventChecks } from './checks/events';
 import { runIamChecks } from './checks/iam';
@@ -47,13 +49,37 @@ export interface DoctorOptions {
   now?: () => number;
   /** Told the title of each stage as it starts, for a progress indicator. */
   onProgress?: (stage: string) => void;
+  /** The EC2 API, when credentials allow: the doctor then compares configured with observed. */
+  ec2?: Ec2Access;
+}
+
+/** How the doctor reads an instance's settings from the EC2 API (src/aws/ec2, loaded lazily by the caller). */
+export interface Ec2Access {
+  /** The instance to ask about; default: the instance id IMDS reports. */
+  instanceId?: string;
+  /** Reads the settings; a missing permission is part of the answer, other failures throw. */
+  read(instanceId: string): Promise<InstanceSettings>;
 }
 
 /** Report order: where it ran, the HTTP exchange, the environment, IAM, then the instance's data. */
 const ORDER: CheckId[] = [
   'location', 'reach-ipv4', 'reach-ipv6', 'imds-enabled', 'imdsv2-token', 'imdsv1', 'hop-limit', 'throttling', 'env-imds',
   'iam-role', 'iam-credentials', 'iam-cached-credentials', 'credential-chain', 'user-data-size', 'spot-interruption', 'rebalance', 'scheduled-events',
+  'ec2-settings', 'ec2-tokens', 'ec2-hop-limit', 'ec2-role-association', 'ec2-account-defaults',
 ];
+
+/** The EC2 checks: settings read for the instance (given, or the one IMDS named), compared with what was seen. */
+async function ec2Checks(access: Ec2Access, seenInstanceId: string | undefined, observed: ObservedImds, iam: { rolePresent: boolean; credentialsLastUpdated?: string }, fixes: ReturnType<typeof fixesFor>, now: number): Promise<DoctorCheck[]> {
+  const instanceId = access.instanceId ?? seenInstanceId;
+  const common = { observed, rolePresent: iam.rolePresent, credentialsLastUpdated: iam.credentialsLastUpdated, fixes, now };
+  if (!instanceId) return runEc2Checks({ ...common, notAsked: 'no instance id: IMDS did not give one; name it (--instance ID).' });
+  try {
+    return runEc2Checks({ ...common, settings: await access.read(instanceId) });
+  } catch (error) {
+    const remedy = (error as { remedy?: unknown }).remedy;
+    return runEc2Checks({ ...common, notAsked: `${error instanceof Error ? error.message : String(error)}${typeof remedy === 'string' ? ` ${remedy}` : ''}` });
+  }
+}
 
 function finish(target: DoctorTarget, ranOn: string, instanceId: string | undefined, started: number, startedAt: Date, checks: DoctorCheck[], exchanges: Exchange[]): DoctorReport {
   checks.sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
@@ -154,6 +180,14 @@ async function runHttpDoctor(target: HttpTarget, options: DoctorOptions): Promis
   checks.push(await runUserDataCheck(reader, transport.blockedReason));
   checks.push(...(await runEventChecks({ reader, blockedReason: transport.blockedReason, fixes, now: now() })));
 
+  if (options.ec2) {
+    progress('Asking the EC2 API');
+    const observed: ObservedImds = transport.origin
+      ? { via: 'probe', v1Works: transport.v1Works, v2Works: transport.v2Works, disabled: transport.disabled, hopLimitTooLow: transport.hopLimitTooLow }
+      : { via: 'probe', ...(transport.disabled ? { disabled: true } : {}) };
+    checks.push(...(await ec2Checks(options.ec2, instanceId ?? ec2?.instanceId, observed, iam, fixesFor(options.ec2.instanceId ?? instanceId ?? ec2?.instanceId), now())));
+  }
+
   progress('Looking for throttling');
   const sampleSize = transport.origin && !transport.disabled ? (options.throttleSample ?? 10) : 0;
   await throttleSample(transport, sampleSize, requestTimeoutMs, probeOptions);
@@ -250,6 +284,11 @@ async function runSnapshotDoctor(target: SnapshotTarget, options: DoctorOptions)
   checks.push(await runCredentialChainCheck({ env: {}, homeDir: '', rolePresent: iam.rolePresent, notApplicable: envWhy }));
   checks.push(await runUserDataCheck(reader));
   checks.push(...(await runEventChecks({ reader, fixes, now: now() })));
+  if (options.ec2) {
+    options.onProgress?.('Asking the EC2 API');
+    const observed: ObservedImds = { via: 'snapshot', ...(mode === 'v2' ? { v2Works: true } : mode === 'v1' ? { v2Works: false } : {}), ...(forbidden ? { disabled: true } : {}) };
+    checks.push(...(await ec2Checks(options.ec2, instanceId, observed, iam, fixesFor(options.ec2.instanceId ?? instanceId), now())));
+  }
   return finish(target, location.ranOn, instanceId, started, startedAt, checks, []);
 }
 

@@ -1,6 +1,8 @@
 // The doctor's report: one entry per check, each with the evidence it read and what to do about it.
 // JSON-able, so the CLI prints it with --json and the extension renders it as it comes.
 
+import type { AccountChange } from '../aws/ec2/change';
+
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'info' | 'skip';
 
 export type CheckId =
@@ -20,7 +22,12 @@ export type CheckId =
   | 'user-data-size'
   | 'spot-interruption'
   | 'rebalance'
-  | 'scheduled-events';
+  | 'scheduled-events'
+  | 'ec2-settings'
+  | 'ec2-tokens'
+  | 'ec2-hop-limit'
+  | 'ec2-role-association'
+  | 'ec2-account-defaults';
 
 export interface DoctorCheck {
   id: CheckId;
@@ -36,6 +43,8 @@ export interface DoctorCheck {
   commands?: string[];
   /** Ids of code snippets (src/snippets registry) worth inserting, e.g. `bash-imdsv2-container`. */
   snippets?: string[];
+  /** The EC2 API change that fixes this finding (the extension offers Apply…; nothing runs it unasked). */
+  fix?: AccountChange;
 }
 
 /** One HTTP exchange the doctor made. Never carries a body, a token or a credential. */

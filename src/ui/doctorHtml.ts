@@ -4,6 +4,7 @@
 // only posts messages: the extension decides what a button may do.
 import type { CheckStatus, DoctorCheck, DoctorReport } from '../doctor/types';
 import { snippetKind } from '../snippets/registry';
+import { changeLines, changeTarget } from '../aws/ec2/change';
 
 export interface DoctorHtmlLabels {
   title: string;
@@ -12,6 +13,7 @@ export interface DoctorHtmlLabels {
   copyReport: string;
   copy: string;
   insertSnippet: string;
+  apply: string;
   evidence: string;
   advice: string;
   exchanges: string;
@@ -26,6 +28,7 @@ export const DEFAULT_LABELS: DoctorHtmlLabels = {
   copyReport: 'Copy report',
   copy: 'Copy',
   insertSnippet: 'Insert snippet',
+  apply: 'Apply…',
   evidence: 'Evidence',
   advice: 'What to do',
   exchanges: 'HTTP exchanges',
@@ -55,6 +58,10 @@ function renderCheck(check: DoctorCheck, index: number, labels: DoctorHtmlLabels
   for (const id of check.snippets ?? []) {
     const kind = snippetKind(id);
     parts.push(`<div class="command"><span>${escapeHtml(kind ? `${kind.label}: ${kind.description}` : id)}</span><button data-action="snippet" data-check="${index}" data-snippet="${escapeHtml(id)}">${escapeHtml(labels.insertSnippet)}</button></div>`);
+  }
+  if (check.fix) {
+    // The change itself is shown again, in full, in the confirmation the extension asks for.
+    parts.push(`<div class="command fix"><span>${escapeHtml(`EC2 API: ${changeLines(check.fix).join('; ')} (${changeTarget(check.fix)})`)}</span><button data-action="apply" data-check="${index}">${escapeHtml(labels.apply)}</button></div>`);
   }
   return `<details class="check ${check.status}" id="check-${escapeHtml(check.id)}"${open}>
 <summary><span class="badge ${check.status}">${STATUS_TEXT[check.status]}</span> <strong>${escapeHtml(check.title)}</strong> — ${escapeHtml(check.summary)}</summary>

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { endpointTarget, renderReportMarkdown, runDoctor, targetFromSource, type DoctorReport, type DoctorTarget } from '../doctor';
+import type { Ec2Access } from '../doctor/run';
 import type { MetadataSource } from '../imds/types';
 import { renderReportHtml, renderRunningHtml, type DoctorHtmlLabels } from './doctorHtml';
 
@@ -21,6 +22,10 @@ export interface DoctorDeps {
   currentSource(): MetadataSource | undefined;
   /** A source by id: the tree's error nodes pass `{ sourceId }` to the command. */
   findSource?(id: string): MetadataSource | undefined;
+  /** The EC2 API for a source tied to an instance (the doctor then compares configured with observed). */
+  ec2For?(source: MetadataSource | undefined): Ec2Access | undefined;
+  /** Apply… of a finding's EC2 fix (modal, DryRun, confirmation, wait); resolves to what happened. */
+  applyFix?(fix: unknown): Promise<{ status: string } | undefined>;
 }
 
 /** What the command takes: nothing (current source), `{ sourceId }` (an error node), or `{ endpoint }` (any IMDS URL). */
@@ -41,6 +46,7 @@ function labels(): DoctorHtmlLabels {
     copyReport: vscode.l10n.t('Copy report'),
     copy: vscode.l10n.t('Copy'),
     insertSnippet: vscode.l10n.t('Insert snippet'),
+    apply: vscode.l10n.t('Apply…'),
     evidence: vscode.l10n.t('Evidence'),
     advice: vscode.l10n.t('What to do'),
     exchanges: vscode.l10n.t('HTTP exchanges'),
@@ -53,6 +59,7 @@ class DoctorPanel implements vscode.Disposable {
   private panel?: vscode.WebviewPanel;
   private report?: DoctorReport;
   private target?: DoctorTarget;
+  private source?: MetadataSource;
   private running?: Promise<DoctorReport>;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -60,8 +67,10 @@ class DoctorPanel implements vscode.Disposable {
 
   /** Resolves the target from the argument; undefined (after telling the person why) when there is none. */
   private async targetFor(arg: DiagnoseArg): Promise<DoctorTarget | undefined> {
+    this.source = undefined;
     if (arg && typeof arg === 'object' && typeof arg.endpoint === 'string') return endpointTarget(arg.endpoint, 'endpoint');
     const source = arg && typeof arg === 'object' && typeof arg.sourceId === 'string' ? this.deps.findSource?.(arg.sourceId) ?? this.deps.currentSource() : this.deps.currentSource();
+    this.source = source;
     if (source) return targetFromSource(source);
     const select = vscode.l10n.t('Select Source');
     const choice = await vscode.window.showInformationMessage(vscode.l10n.t('No metadata source is open: pick one (this instance, the emulator or SSM) and run the doctor again.'), select);
@@ -86,7 +95,10 @@ class DoctorPanel implements vscode.Disposable {
     panel.webview.html = renderRunningHtml(nonce, labels());
     const running = vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('IMDS Doctor: {0}', target.label) },
-      (progress) => runDoctor(target, { onProgress: (stage) => progress.report({ message: stage }) }),
+      (progress) => {
+        const ec2 = this.deps.ec2For?.(this.source);
+        return runDoctor(target, { onProgress: (stage) => progress.report({ message: stage }), ...(ec2 ? { ec2 } : {}) });
+      },
     );
     this.running = Promise.resolve(running);
     try {
@@ -132,6 +144,13 @@ class DoctorPanel implements vscode.Disposable {
       case 'snippet': {
         const id = typeof message.snippet === 'string' && check?.snippets?.includes(message.snippet) ? message.snippet : undefined;
         if (id) await vscode.commands.executeCommand('imdsExplorer.insertSnippet', SNIPPET_EXAMPLE_PATH, id);
+        return;
+      }
+      case 'apply': {
+        // Only the fix this report holds; the extension shows it again in full before anything runs.
+        if (!check?.fix || !this.deps.applyFix) return;
+        const outcome = await this.deps.applyFix(check.fix);
+        if (outcome?.status === 'made' && this.target && !this.running) await this.run(this.target);
         return;
       }
       case 'rerun':

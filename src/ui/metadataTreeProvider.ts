@@ -10,7 +10,7 @@ import type { SecretReveals } from './secretReveals';
 import type { SourceRegistry } from './sourceRegistry';
 import { renderTreeItem } from './treeItems';
 import {
-  ActionNode, DirectoryNode, ErrorNode, FieldNode, MetadataNode, SourceNode, ValueNode,
+  ActionNode, DirectoryNode, ErrorNode, FieldNode, MetadataNode, SectionNode, SourceNode, ValueNode, type TreeSection,
   fieldNodeId, nodePath, pathNodeId, sourceNodeId,
 } from './treeNodes';
 import { parseJsonDocument } from './valueFormat';
@@ -38,6 +38,7 @@ export class MetadataTreeProvider implements vscode.TreeDataProvider<MetadataNod
   /** The source object each root's loaded children came from. */
   private readonly loadedFrom = new Map<string, MetadataSource>();
   private ready: Promise<unknown> = Promise.resolve();
+  private readonly sections: TreeSection[] = [];
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -63,6 +64,33 @@ export class MetadataTreeProvider implements vscode.TreeDataProvider<MetadataNod
     return node.parent;
   }
 
+  /** Adds a section shown under the roots of the sources it applies to (beside `latest/`). */
+  addSection(section: TreeSection): void {
+    this.sections.push(section);
+    this.changed.fire(undefined);
+  }
+
+  /** The section nodes of a source root. */
+  private sectionNodes(parent: SourceNode, source: MetadataSource, readable: boolean): SectionNode[] {
+    return this.sections.flatMap((section, index) =>
+      section.appliesTo(source, { readable }) ? [this.remember<SectionNode>({ kind: 'section', id: JSON.stringify(['section', parent.sourceId, index]), sourceId: parent.sourceId, parent, label: section.label, icon: section.icon, section: index })] : []);
+  }
+
+  /** A section's rows; a failure becomes one row that says what happened (the tree never breaks). */
+  private async sectionRows(node: SectionNode): Promise<MetadataNode[]> {
+    const source = this.registry.get(node.sourceId);
+    const section = this.sections[node.section];
+    if (!source || !section) return [];
+    let rows;
+    try {
+      rows = await this.withViewProgress(section.rows(source));
+    } catch (error) {
+      const described = describeError(error);
+      rows = [{ label: errorLine(described), icon: 'error', tooltip: described.remedy }];
+    }
+    return rows.map((row, i) => this.remember<ActionNode>({ kind: 'action', id: `${node.id}!${i}`, sourceId: node.sourceId, parent: node, ...row }));
+  }
+
   /** Roots wait for this (the built-in sources being opened), so the view does not flash empty. */
   setReady(ready: Promise<unknown>): void {
     this.ready = ready.catch(() => undefined);
@@ -80,6 +108,11 @@ export class MetadataTreeProvider implements vscode.TreeDataProvider<MetadataNod
         return this.jsonFields(node.value, node.json, node.keyPath, node);
       case 'error':
         return this.errorActions(node);
+      case 'section': {
+        let loading = this.children.get(node.id);
+        if (!loading) this.children.set(node.id, (loading = this.sectionRows(node)));
+        return loading;
+      }
       default:
         return [];
     }
@@ -251,7 +284,8 @@ export class MetadataTreeProvider implements vscode.TreeDataProvider<MetadataNod
     } catch (error) {
       const described = describeError(error);
       this.logger?.warn(`[${source.label}] listing ${path} failed: ${errorLine(described)}`);
-      return [this.remember<ErrorNode>({ kind: 'error', id: `${node.id}!error`, sourceId: node.sourceId, parent: node, error: described, target: node })];
+      const errorNode = this.remember<ErrorNode>({ kind: 'error', id: `${node.id}!error`, sourceId: node.sourceId, parent: node, error: described, target: node });
+      return node.kind === 'source' ? [errorNode, ...this.sectionNodes(node, source, false)] : [errorNode];
     }
     if (node.kind === 'source') {
       // Replaced or removed while its listing was read: keep nothing of it.
@@ -259,7 +293,7 @@ export class MetadataTreeProvider implements vscode.TreeDataProvider<MetadataNod
       // A source opens on `latest/`; the listing just read is its children, so keep it.
       const latest = this.remember<DirectoryNode>({ kind: 'directory', id: pathNodeId(node.sourceId, ROOT_PATH), sourceId: node.sourceId, parent: node, path: ROOT_PATH, name: 'latest' });
       this.children.set(latest.id, this.withViewProgress(this.materialize(source, latest, entries)));
-      return [latest];
+      return [latest, ...this.sectionNodes(node, source, true)];
     }
     return this.materialize(source, node, entries);
   }

@@ -3,13 +3,14 @@
 // (the script a snapshot runs on the instance, read-only, for a security review) and "IMDS: Compare
 // SSM Fleet…" (up to 50 instances, or a tag, read with one Run Command and compared side by side in
 // a read-only Markdown document). The SSM code and the AWS SDK load on first use through import()
-// of src/sources/ssm (its own bundle, dist/ssm.js).
+// of src/sources/ssm (the lazy AWS bundle, dist/aws.js).
 import * as vscode from 'vscode';
 import { maskSnapshot } from '../imds/snapshot';
 import type { MetadataSource, Snapshot } from '../imds/types';
 import type { AwsProfile, ManagedInstance, ScriptPlatform, SsmError, TransportChoice } from '../sources/ssm';
 import { describeError } from './errorText';
 import { fleetReportMarkdown, parseTag } from './ssmFleetReport';
+import { connectEc2, readEc2Settings } from './ec2Target';
 
 export const SsmCommand = {
   AddInstance: 'imdsExplorer.ssm.addInstance',
@@ -53,7 +54,7 @@ export interface CompareFleetArgs {
   endpoint?: string;
 }
 
-interface SsmSettings {
+export interface SsmSettings {
   endpoint?: string;
   profile?: string;
   region?: string;
@@ -61,7 +62,7 @@ interface SsmSettings {
   transport: TransportChoice;
 }
 
-function readSsmSettings(): SsmSettings {
+export function readSsmSettings(): SsmSettings {
   const config = vscode.workspace.getConfiguration('imdsExplorer.ssm');
   const text = (key: string) => String(config.get(key) ?? '').trim() || undefined;
   const timeout = Number(config.get('commandTimeoutSeconds'));
@@ -128,18 +129,45 @@ async function pickRegion(defaultRegion: string | undefined, title: string): Pro
 }
 
 /** The first two steps of both pickers: a profile, then a Region (the profile's or the environment's first). */
-async function pickProfileAndRegion(settings: SsmSettings, region: string | undefined, titles: { profile: string; region: string }): Promise<{ profile?: string; region: string } | undefined> {
+export async function pickProfileAndRegion(settings: SsmSettings, region: string | undefined, titles: { profile: string; region: string }): Promise<{ profile?: string; region: string } | undefined> {
   const chosenProfile = await pickProfile(settings, titles.profile);
   if (!chosenProfile) return undefined;
   const chosenRegion = await pickRegion(region ?? chosenProfile.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION, titles.region);
   return chosenRegion ? { profile: chosenProfile.profile, region: chosenRegion } : undefined;
 }
 
+/**
+ * EC2 instances get their Name tag as their name where DescribeInstances is allowed (SSM only
+ * knows the computer name); without the permission, or on any error, the SSM names stay. An
+ * overridden SSM endpoint without an EC2 one means AWS is elsewhere: EC2 is not asked then. At
+ * most 5 s, one attempt per call: the picker must not wait on names.
+ */
+async function withNameTags(instances: ManagedInstance[], region: string, profile: string | undefined, ssmEndpoint: string | undefined): Promise<ManagedInstance[]> {
+  const ids = instances.map((i) => i.instanceId).filter((id) => id.startsWith('i-')).slice(0, 1000);
+  const ec2Endpoint = readEc2Settings().endpoint;
+  if (ids.length === 0 || (ssmEndpoint && !ec2Endpoint)) return instances;
+  try {
+    const { api } = await connectEc2({ region, profile, endpoint: ec2Endpoint, maxAttempts: 1 });
+    const signal = AbortSignal.timeout(5000);
+    try {
+      const names = new Map<string, string>();
+      for (let i = 0; i < ids.length; i += 200) {
+        for (const found of await api.listInstances({ filters: { 'instance-id': ids.slice(i, i + 200) }, maxPages: 5, signal })) if (found.name) names.set(found.instanceId, found.name);
+      }
+      return instances.map((i) => (names.has(i.instanceId) ? { ...i, name: names.get(i.instanceId)! } : i));
+    } finally {
+      api.close();
+    }
+  } catch {
+    return instances;
+  }
+}
+
 /** The Region's managed instances, with progress; undefined (after saying why) when there are none. */
 async function listInstances(ssm: SsmModule, region: string, profile: string | undefined, endpoint: string | undefined): Promise<ManagedInstance[] | undefined> {
   const instances = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Listing managed instances in {0}…', region) },
-    () => ssm.listManagedInstances({ region, profile, endpoint }),
+    async () => withNameTags(await ssm.listManagedInstances({ region, profile, endpoint }), region, profile, endpoint),
   );
   if (instances.length > 0) return instances;
   void vscode.window.showInformationMessage(vscode.l10n.t('No managed instances in {0} for this profile. Instances appear once their SSM agent registers (instance profile with AmazonSSMManagedInstanceCore).', region));

@@ -7,7 +7,7 @@ import type { MetadataSource, SourceState } from '../imds/types';
 import { ExplorerCommand } from './commandIds';
 import type { SecretReveals } from './secretReveals';
 import type { SourceRegistry } from './sourceRegistry';
-import { ActionNode, DirectoryNode, ErrorNode, FieldNode, MetadataNode, SourceNode, ValueNode, fieldLabelPath } from './treeNodes';
+import { ActionNode, DirectoryNode, ErrorNode, FieldNode, MetadataNode, SectionNode, SourceNode, ValueNode, fieldLabelPath } from './treeNodes';
 import { SECRET_MASK, ValueStyle, describeValue, isSecretField, jsonSummary, parseJsonDocument, valueStyle, visibleText } from './valueFormat';
 
 export interface RenderContext {
@@ -49,7 +49,17 @@ export function renderTreeItem(node: MetadataNode, ctx: RenderContext): vscode.T
       return errorItem(node);
     case 'action':
       return actionItem(node);
+    case 'section':
+      return sectionItem(node);
   }
+}
+
+function sectionItem(node: SectionNode): vscode.TreeItem {
+  const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = node.id;
+  item.iconPath = new vscode.ThemeIcon(node.icon);
+  item.contextValue = 'imds:section';
+  return item;
 }
 
 /** `IMDSv2` / `IMDSv1` / undefined, from what the source says about its last requests. */
@@ -170,6 +180,7 @@ function actionItem(node: ActionNode): vscode.TreeItem {
   item.id = node.id;
   item.iconPath = new vscode.ThemeIcon(node.icon);
   item.contextValue = node.command ? 'imds:action' : 'imds:hint';
+  if (node.description) item.description = node.description;
   if (node.tooltip) item.tooltip = node.tooltip;
   if (node.command) item.command = { command: node.command.id, title: node.label, arguments: node.command.args };
   return item;

@@ -55,12 +55,40 @@ export interface ErrorNode extends NodeBase {
 export interface ActionNode extends NodeBase {
   readonly kind: 'action';
   readonly label: string;
+  readonly description?: string;
   readonly icon: string;
   readonly tooltip?: string;
   readonly command?: { id: string; args: unknown[] };
 }
 
-export type MetadataNode = SourceNode | DirectoryNode | ValueNode | FieldNode | ErrorNode | ActionNode;
+/** A section under a source root beside `latest/`, filled by a TreeSection (e.g. the EC2 API's instance settings). */
+export interface SectionNode extends NodeBase {
+  readonly kind: 'section';
+  readonly label: string;
+  readonly icon: string;
+  /** Index of the TreeSection that fills it. */
+  readonly section: number;
+}
+
+/** What a section row shows (the tree gives it an id and a parent). */
+export interface SectionRow {
+  label: string;
+  description?: string;
+  icon: string;
+  tooltip?: string;
+  command?: { id: string; args: unknown[] };
+}
+
+/** A provider of a section for the sources it applies to. Its rows load when the section is expanded. */
+export interface TreeSection {
+  readonly label: string;
+  readonly icon: string;
+  /** `readable`: whether the source's IMDS listing could be read (false: its root shows an error). */
+  appliesTo(source: import('../imds/types').MetadataSource, state: { readable: boolean }): boolean;
+  rows(source: import('../imds/types').MetadataSource): Promise<SectionRow[]>;
+}
+
+export type MetadataNode = SourceNode | DirectoryNode | ValueNode | FieldNode | ErrorNode | ActionNode | SectionNode;
 
 export function sourceNodeId(sourceId: string): string {
   return JSON.stringify(['source', sourceId]);

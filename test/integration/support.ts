@@ -15,12 +15,25 @@ export async function activateExtension(): Promise<ExtensionApi> {
  * Asks the runner outside VS Code to screenshot the browser window (code-server only).
  * Returns the PNG path, or undefined under a runner that cannot take screenshots (desktop).
  */
-export async function screenshot(name: string): Promise<string | undefined> {
+export async function screenshot(name: string, options: { text?: string } = {}): Promise<string | undefined> {
   const base = process.env.IMDS_SCREENSHOT_URL;
   if (!base) return undefined;
-  const res = await fetch(`${base}/screenshot?name=${encodeURIComponent(name)}`);
+  // text: the runner first waits until it is on screen (a notification or dialog that is coming).
+  const res = await fetch(`${base}/screenshot?name=${encodeURIComponent(name)}${options.text ? `&text=${encodeURIComponent(options.text)}` : ''}`);
   if (!res.ok) throw new Error(`screenshot ${name} failed: ${res.status} ${await res.text()}`);
   return (await res.text()).trim();
+}
+
+/**
+ * Clicks a button of the dialog or notification on screen (code-server only: the runner clicks it
+ * in the page). Returns false under a runner that cannot (desktop).
+ */
+export async function clickDialogButton(label: string): Promise<boolean> {
+  const base = process.env.IMDS_SCREENSHOT_URL;
+  if (!base) return false;
+  const res = await fetch(`${base}/click?button=${encodeURIComponent(label)}`);
+  if (!res.ok) throw new Error(`clicking "${label}" failed: ${res.status} ${await res.text()}`);
+  return true;
 }
 
 /** Polls `check` until it returns a truthy value or the time runs out (UI updates are async). */

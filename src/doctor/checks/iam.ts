@@ -20,6 +20,8 @@ export interface IamResult {
   roleName?: string;
   /** Last four characters of the served AccessKeyId, to compare with `aws configure list`. */
   accessKeyTail?: string;
+  /** LastUpdated of the served credentials (the EC2 checks compare it with the association time). */
+  credentialsLastUpdated?: string;
 }
 
 export interface IamInput {
@@ -152,7 +154,10 @@ export async function runIamChecks(input: IamInput): Promise<IamResult> {
     result.accessKeyTail = accessKeyId.slice(-4);
     credEvidence.push(`AccessKeyId ${keyTail(accessKeyId)} (compare with the access_key line of aws configure list)`);
   }
-  if (lastUpdated) credEvidence.push(`LastUpdated ${formatRelative(lastUpdated, now)}`);
+  if (lastUpdated) {
+    result.credentialsLastUpdated = lastUpdated;
+    credEvidence.push(`LastUpdated ${formatRelative(lastUpdated, now)}`);
+  }
   if (expiration) credEvidence.push(`Expiration ${formatRelative(expiration, now)}`);
 
   const expiresAt = expiration ? Date.parse(expiration) : NaN;

@@ -1,6 +1,7 @@
 // The report as Markdown: a summary table, then each check with its evidence, advice and
 // copyable commands. Used by the VS Code preview and `imds doctor --markdown`.
 
+import { changeLines, changeTarget } from '../../aws/ec2/change';
 import type { CheckStatus, DoctorCheck, DoctorReport } from '../types';
 
 export const STATUS_LABEL: Record<CheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', info: 'INFO', skip: 'SKIP' };
@@ -29,6 +30,7 @@ function renderCheck(check: DoctorCheck): string {
   if (check.evidence.length > 0) parts.push('', '**Evidence**', '', ...check.evidence.map((line) => `- ${escapeMarkdown(line)}`));
   if (check.advice.length > 0) parts.push('', '**What to do**', '', ...check.advice.map((line) => `- ${escapeMarkdown(line)}`));
   if (check.commands && check.commands.length > 0) parts.push('', fence(check.commands, 'sh'));
+  if (check.fix) parts.push('', `**Fix through the EC2 API** (${escapeMarkdown(changeTarget(check.fix))}): ${changeLines(check.fix).map(escapeMarkdown).join('; ')}`);
   return parts.join('\n');
 }
 

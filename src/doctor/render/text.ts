@@ -1,6 +1,7 @@
 // The report for a terminal: one line per check, evidence and advice indented under it, commands
 // prefixed with `$ ` so they stand out and copy cleanly. Colour only when asked (a TTY).
 
+import { changeLines, changeTarget } from '../../aws/ec2/change';
 import { STATUS_LABEL, summaryLine } from './markdown';
 import type { CheckStatus, DoctorReport } from '../types';
 
@@ -24,6 +25,7 @@ export function renderReportText(report: DoctorReport, options: TextOptions = {}
     for (const line of check.evidence) out.push(`        · ${line}`);
     for (const line of check.advice) out.push(`        → ${line}`);
     for (const command of check.commands ?? []) out.push(`        $ ${command}`);
+    if (check.fix) out.push(`        ⚙ fix through the EC2 API (${changeTarget(check.fix)}): ${changeLines(check.fix).join('; ')}`);
   }
   const verdict = report.verdict === 'fail' ? 'FAIL' : report.verdict === 'warn' ? 'WARN' : 'PASS';
   out.push('', `${paint(report.verdict, verdict)}: ${summaryLine(report)}.`);

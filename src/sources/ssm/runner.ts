@@ -3,6 +3,7 @@
 // InvocationDoesNotExist right after SendCommand means "not yet"; a command that stays Pending is
 // checked against the agent's ping status so an offline instance fails fast with the reason.
 
+import { pause } from '../../aws/pause';
 import type { SsmConnection } from './awsClient';
 import { describeAwsError, SsmError, type AwsErrorContext } from './errors';
 
@@ -45,18 +46,7 @@ export function pollDelayMs(attempt: number, elapsedMs: number): number {
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError());
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return pause(ms, signal, abortError);
 }
 
 function abortError(): SsmError {

@@ -76,6 +76,9 @@ export class SsmSource implements MetadataSource {
   readonly id: string;
   readonly label: string;
   readonly instanceId: string;
+  /** Region and profile the source calls AWS with (the EC2 API's instance settings use the same). */
+  readonly region: string | undefined;
+  readonly profile: string | undefined;
   private readonly options: SsmSourceOptions;
   private connection?: Promise<SsmConnection>;
   private taken: Taken[] = [];
@@ -93,6 +96,8 @@ export class SsmSource implements MetadataSource {
     }
     this.options = { ...options, instanceId };
     this.instanceId = instanceId;
+    this.region = options.region;
+    this.profile = options.profile;
     this.id = `ssm:${options.profile ?? ''}:${options.region ?? ''}:${instanceId}`;
     const name = options.instanceName ? `${options.instanceName} (${instanceId})` : instanceId;
     this.label = options.label ?? `ssm ${name}${options.region ? ` ${options.region}` : ''}`;

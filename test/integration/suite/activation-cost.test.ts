@@ -1,6 +1,6 @@
 // What activation costs, measured inside the real extension host, and the promise that it loads
-// nothing heavy: no SSM client, no AWS credential providers (they come in dist/ssm.js, on first
-// use of an SSM source). This file sorts first, so no other suite has used SSM yet.
+// nothing heavy: no SSM or EC2 client, no AWS credential providers (they come in dist/aws.js, on
+// first use of an SSM source or the EC2 API). This file sorts first, so no other suite has used SSM yet.
 // Writes out/activation.json, which `npm run bench:activation` reports.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { EMULATOR_SOURCE_ID } from '../../../src/ui/builtinSources';
 import { EXTENSION_ID, activateExtension } from '../support';
 
-const HEAVY = [/[\\/]dist[\\/]ssm\.js$/, /[\\/]@aws-sdk[\\/]/, /[\\/]@smithy[\\/]/];
+const HEAVY = [/[\\/]dist[\\/]aws\.js$/, /[\\/]@aws-sdk[\\/]/, /[\\/]@smithy[\\/]/];
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -38,15 +38,15 @@ describe('activation cost', () => {
     const heavy = loaded.filter((file) => HEAVY.some((re) => re.test(file)));
     assert.deepEqual(heavy, [], 'no SSM or AWS SDK module is loaded by activation');
     // Nor bundled into the activation bundle itself (a static import would put it there, where
-    // require.cache cannot see it): the SSM client's service target and the credential chain's
+    // require.cache cannot see it): the SSM and EC2 clients' service targets and the credential chain's
     // last error message are strings that survive minification.
     const bundle = fs.readFileSync(mainFile, 'utf8');
-    // The KMS client (its service target), the session transport (its frame type and document)
-    // and undici's WebSocket live in dist/ssm.js only: present there, absent here.
-    const lazy = fs.readFileSync(path.join(ext.extensionPath, 'dist', 'ssm.js'), 'utf8');
-    for (const marker of [/["']AmazonSSM["']/, /Could not load credentials from any providers/, /["']TrentService["']/, /input_stream_data/, /AWS-StartNonInteractiveCommand/, /permessage-deflate/]) {
+    // The SSM, EC2 and KMS clients (their service targets), the session transport (its frame type
+    // and document) and undici's WebSocket live in the lazy AWS bundle only: present there, absent here.
+    const lazy = fs.readFileSync(path.join(ext.extensionPath, 'dist', 'aws.js'), 'utf8');
+    for (const marker of [/["']AmazonSSM["']/, /["']AmazonEC2["']/, /Could not load credentials from any providers/, /["']TrentService["']/, /input_stream_data/, /AWS-StartNonInteractiveCommand/, /permessage-deflate/]) {
       assert.doesNotMatch(bundle, marker, `dist/extension.js does not contain the AWS SDK or the session code (${marker})`);
-      assert.match(lazy, marker, `dist/ssm.js holds it (${marker}), so the check above can fail`);
+      assert.match(lazy, marker, `dist/aws.js holds it (${marker}), so the check above can fail`);
     }
 
     // Parse + evaluate of the bundle: require a fresh copy (the running one stays in the cache).

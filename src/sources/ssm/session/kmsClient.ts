@@ -1,4 +1,4 @@
-// kms:GenerateDataKey through @aws-sdk/client-kms, loaded on the first KMS-encrypted session only.
+// kms:GenerateDataKey through @aws-sdk/client-kms (a room of the lazy AWS bundle), created on the first KMS-encrypted session only.
 // Errors name the permission or key problem, since "KMS failed" helps nobody.
 
 import { SsmError } from '../errors';
@@ -21,7 +21,7 @@ function nameOf(error: unknown): string {
 export function kmsDataKeys(options: KmsConnectionOptions): { source: DataKeySource; close(): void } {
   let client: Promise<{ client: import('@aws-sdk/client-kms').KMSClient; sdk: typeof import('@aws-sdk/client-kms') }> | undefined;
   const connect = () => {
-    client ??= import('@aws-sdk/client-kms').then((sdk) => ({
+    client ??= import('../../../aws/sdkRoom').then(({ kmsSdk: sdk }) => ({
       sdk,
       client: new sdk.KMSClient({
         region: options.region,
