@@ -16,7 +16,7 @@ const withTests = process.argv.includes('--tests');
 // `rooms` becomes a require() of that bundle, so activation never parses it. The bundle resolves
 // packages by their ES `module` entry so esbuild keeps only the commands imported.
 const LAZY_BUNDLES = [
-  { entry: 'src/aws/lazy.ts', out: 'aws.js', rooms: ['src/sources/ssm/index.ts', 'src/aws/ec2/index.ts', 'src/posture/fleet.ts'] },
+  { entry: 'src/aws/lazy.ts', out: 'aws.js', rooms: ['src/sources/ssm/index.ts', 'src/aws/ec2/index.ts', 'src/posture/fleet.ts', 'src/aws/sdkRoom.ts'] },
 ].filter((b) => existsSync(path.join(root, b.entry)));
 
 /** Turns `await import('<lazy room>')` into `require('<relative path to its bundle>')`. */

@@ -9,6 +9,7 @@ declare -A want=(
   [libkrb5-dev]=/usr/include/krb5.h     # code-server's native kerberos module
   [wrk]=/usr/bin/wrk                    # emulator throughput benchmark
   [awscli]=/usr/bin/aws                 # a real AWS client pointed at the emulator
+  [python3-botocore]=/usr/lib/python3/dist-packages/botocore/__init__.py # botocore's IMDS Region fetcher (asks with a trailing slash)
   [cloud-init]=/usr/bin/cloud-init      # cloud-init's EC2 crawler, compared with our snapshot
   [iproute2]=/usr/sbin/ip               # network namespaces for the link-local address tests
   [iptables]=/usr/sbin/iptables-restore # syntax check of the restriction-rule snippets

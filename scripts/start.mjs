@@ -29,12 +29,19 @@ execFileSync(codeServerBin(), ['--extensions-dir', extensionsDir, '--user-data-d
 
 const server = await startCodeServer({ port, workspace, extensionsDir, userDataDir, settings: { 'imdsExplorer.source': 'emulator', 'git.openRepositoryInParentFolders': 'never' } });
 const url = `${server.url}/?folder=${encodeURIComponent(workspace)}`;
-console.log(`\nEC2 Instance Metadata Explorer is running in VS Code at:\n\n  ${url}\n\nOpen it in a browser on this machine (bound to 127.0.0.1 only; use an SSH tunnel from elsewhere).`);
+console.log(`\nEC2 Instance Metadata Explorer is running in VS Code at:\n\n  ${url}\n\nPassword (printed once, new at every start): ${server.password}\n\nOpen it in a browser on this machine (bound to 127.0.0.1 only; use an SSH tunnel from elsewhere).\nThe password keeps other users of this machine out: VS Code gives whoever opens it a terminal as you.`);
 console.log('The "EC2 Metadata" icon in the activity bar opens the tree, served by the built-in IMDS emulator. Ctrl-C stops.');
 
 if (check) {
-  const answer = await fetch(url);
-  console.log(`check: the URL answers: ${answer.status}`);
+  // Without the password, code-server only offers its login page.
+  const anonymous = await fetch(url, { redirect: 'manual' });
+  const refused = anonymous.status === 302 && /login/.test(anonymous.headers.get('location') ?? '');
+  console.log(`check: without the password the URL answers ${anonymous.status}${refused ? ' (to the login page)' : ''}`);
+  if (!refused) {
+    console.error('check: code-server serves VS Code without the password');
+    await server.stop();
+    process.exit(1);
+  }
   const { openMetadataView } = await import('./lib/openView.mjs');
   const rows = await openMetadataView(server, workspace, { screenshot: 'screenshots/start-check.png' });
   console.log(`check: the metadata view shows ${rows.length} rows: ${rows.slice(0, 6).join(' | ')}`);

@@ -2,6 +2,8 @@
 // and drives it with Debian's Chromium through playwright-core. Shared by the integration runner,
 // the screenshot run and `npm start`.
 import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { URLSearchParams } from 'node:url';
 import { mkdtempSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -33,7 +35,11 @@ export function freePort() {
 }
 
 /**
- * Starts code-server. Returns { url, port, userDataDir, stop() }.
+ * Starts code-server with password auth: 127.0.0.1 is reachable by every local user, and VS Code
+ * gives whoever opens it a terminal as the user who started it. The password is random per start,
+ * handed to code-server in its PASSWORD environment variable (never on a command line, which
+ * `ps` shows to everyone), and returned so the caller can print it once or log a browser in.
+ * Returns { url, port, password, userDataDir, stop(), login(), authenticate(context) }.
  * options: { workspace, extensionsDir, env, settings, port, quiet }
  */
 export async function startCodeServer(options = {}) {
@@ -47,9 +53,13 @@ export async function startCodeServer(options = {}) {
     path.join(userDataDir, 'User', 'settings.json'),
     JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off', 'update.mode': 'none', 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'workbench.enableExperiments': false, ...(options.settings ?? {}) }, null, 2),
   );
-  const args = ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust'];
+  const password = randomBytes(24).toString('base64url');
+  const args = ['--auth', 'password', '--bind-addr', `127.0.0.1:${port}`, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust'];
   if (options.workspace) args.push(options.workspace);
-  const child = spawn(codeServerBin(), args, { env: { ...process.env, ...(options.env ?? {}) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // HASHED_PASSWORD from the caller's environment would win over PASSWORD: drop it.
+  const env = { ...process.env, ...(options.env ?? {}), PASSWORD: password };
+  delete env.HASHED_PASSWORD;
+  const child = spawn(codeServerBin(), args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   const collect = (chunk) => {
     output += chunk;
@@ -71,9 +81,24 @@ export async function startCodeServer(options = {}) {
     if (Date.now() > deadline) throw new Error(`code-server did not answer on ${url} within 60 s:\n${output}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+  /** Logs in as a browser does (POST /login) and returns the session cookie code-server sets. */
+  const login = async (attempt = password) => {
+    const res = await fetch(`${url}/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ password: attempt }).toString() });
+    const cookie = (res.headers.getSetCookie?.() ?? []).map((c) => c.split(';', 1)[0]).find((c) => c.startsWith('code-server-session='));
+    return cookie ? { name: 'code-server-session', value: cookie.slice('code-server-session='.length) } : undefined;
+  };
   return {
     url,
     port,
+    password,
+    pid: child.pid,
+    login,
+    /** Gives a playwright browser context the session cookie, so pages open logged in. */
+    async authenticate(context) {
+      const cookie = await login();
+      if (!cookie) throw new Error(`code-server at ${url} refused its own password`);
+      await context.addCookies([{ ...cookie, url }]);
+    },
     userDataDir,
     extensionsDir,
     output: () => output,

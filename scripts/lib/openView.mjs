@@ -5,7 +5,9 @@ import { launchBrowser, root } from './codeServer.mjs';
 export async function openMetadataView(server, workspace, { screenshot } = {}) {
   const browser = await launchBrowser();
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await server.authenticate(context);
+    const page = await context.newPage();
     await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
     await page.waitForSelector('.activitybar', { timeout: 60_000 });
     // Click the view container's icon, as a person would (the palette may not list it yet on a

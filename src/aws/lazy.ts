@@ -7,3 +7,4 @@
 export * from '../sources/ssm/index';
 export * from './ec2/index';
 export * from '../posture/fleet';
+export * from './sdkRoom';

@@ -3,6 +3,9 @@
 // Options it does not know are kept in a map, so a source can be added (e.g. --ssm) by extending
 // createSourceFromArgs alone. Errors print as one line; the exit status is 2 (diff: 1 = differ).
 
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { ImdsSource } from '../sources/imdsSource';
 import type { Env, VersionPolicy } from '../imds/endpoint';
 import { isImdsError } from '../imds/errors';
@@ -12,6 +15,7 @@ import { diffSnapshots, isEmptyDiff, loadSnapshot, maskSnapshot, saveSnapshot, s
 import type { MetadataSource, Snapshot, SnapshotEntry } from '../imds/types';
 import { DOCTOR_USAGE, doctorCommand } from '../doctor/cli';
 import { isSsmError } from '../sources/ssm/errors';
+import type { CliIo, ParsedArgs } from './types';
 import { isEc2Error } from '../aws/ec2/errors';
 import { SSM_USAGE, ssmSourceFromCli } from '../sources/ssm/cliOptions';
 import { EC2_USAGE, ec2Command } from './ec2';
@@ -36,7 +40,7 @@ Options:
   --v1                   IMDSv1 only (no token)
   --v2-only              IMDSv2 only (never fall back to IMDSv1)
   --show-secrets         show SecretAccessKey and Token in clear
-  --timeout MS           per-request timeout (default 5000)
+  --timeout MS           total time for each request, headers and body (default 5000)
   --verbose              log each request and warning to stderr (never the token or a body)
   -h, --help             this help
 
@@ -52,15 +56,7 @@ const BOOLEAN_OPTIONS = new Set(['ipv6', 'v1', 'v2-only', 'json', 'show-secrets'
 // from/rollback/rollback-out take file paths, which may start with "/" (unknown options would not take those).
 const VALUE_OPTIONS = new Set(['endpoint', 'timeout', 'root', 'out', 'from', 'rollback', 'rollback-out']);
 
-export interface ParsedArgs {
-  command?: string;
-  positionals: string[];
-  /** Options this file knows. */
-  flags: Set<string>;
-  values: Map<string, string>;
-  /** Options it does not know (name without dashes → value, or true), for source factories. */
-  extra: Map<string, string | true>;
-}
+export type { CliIo, ParsedArgs } from './types';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -115,11 +111,14 @@ function versionPolicyOf(args: ParsedArgs): VersionPolicy | undefined {
   return v1 ? 'v1-only' : v2 ? 'v2-only' : undefined;
 }
 
+/** Longest --timeout: an hour (a longer timer would overflow Node's 32-bit timers anyway). */
+const MAX_TIMEOUT_MS = 3_600_000;
+
 function numberOption(args: ParsedArgs, name: string): number | undefined {
   const raw = args.values.get(name);
   if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`--${name} must be a positive number (got "${raw}").`);
+  const value = /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!Number.isFinite(value) || value <= 0 || value > MAX_TIMEOUT_MS) throw new UsageError(`--${name} must be milliseconds from 1 to ${MAX_TIMEOUT_MS} (got "${raw}").`);
   return value;
 }
 
@@ -162,15 +161,6 @@ export function createSourceFromArgs(args: ParsedArgs, context: CliContext): Met
   });
 }
 
-export interface CliIo {
-  stdout: (data: string | Buffer) => void;
-  stderr: (line: string) => void;
-  env: Env;
-  /** Aborted on Ctrl-C: a running enforce finishes the calls in flight and stops. */
-  signal?: AbortSignal;
-  /** Asks yes/no on a terminal (imds ec2 set); absent without one. */
-  confirm?: (question: string) => Promise<boolean>;
-}
 
 function oneLine(text: string, max = 120): string {
   const flat = text.replace(/\s+/g, ' ').trim();
@@ -178,18 +168,56 @@ function oneLine(text: string, max = 120): string {
 }
 
 function describeEntry(entry: SnapshotEntry): string {
-  if (entry.kind === 'error') return `[error ${entry.status || ''}] ${entry.error ?? ''}`.replace('  ', ' ');
+  if (entry.kind === 'error') return `${entry.status ? `[error ${entry.status}]` : '[error]'} ${entry.error ?? ''}`.trimEnd();
   if (entry.kind === 'dir') return `[${entry.children?.length ?? 0} entries]`;
   if (entry.encoding === 'base64') return `[binary, ${Buffer.from(entry.value ?? '', 'base64').length} bytes]`;
   return oneLine(entry.value ?? '');
 }
 
-function snapshotLines(snapshot: Snapshot): string {
-  const width = Math.min(60, Math.max(...snapshot.entries.map((e) => e.path.length)));
+export function snapshotLines(snapshot: Snapshot): string {
+  // A loop, not Math.max(...spread): 130,000 arguments overflow the call stack.
+  let width = 0;
+  for (const entry of snapshot.entries) width = Math.max(width, Math.min(60, entry.path.length));
   return snapshot.entries
     .filter((e) => e.kind !== 'dir' || e.error)
     .map((e) => `${e.path.padEnd(width)}  ${describeEntry(e)}`)
     .join('\n') + '\n';
+}
+
+function extraArguments(args: ParsedArgs, allowed: number, usage: string): void {
+  if (args.positionals.length > allowed) throw new UsageError(`${usage}; "${args.positionals[allowed]}" is one argument too many.`);
+}
+
+/** The --out file's directory exists and can be written, checked before crawling. */
+async function checkWritableTarget(file: string): Promise<void> {
+  const dir = dirname(file);
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new UsageError(`--out ${file}: ${dir} is not a directory.`);
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`--out ${file}: ${code === 'ENOENT' ? `the directory ${dir} does not exist; create it first` : `cannot write into ${dir} (${code ?? String(error)})`}.`);
+  }
+  const existing = await stat(file).catch(() => undefined);
+  if (existing && !existing.isFile()) throw new UsageError(`--out ${file} exists and is not a regular file.`);
+}
+
+/**
+ * `ls` on a value says so rather than printing the value: IMDS answers a value asked with a
+ * trailing slash (`instance-id/`) as the value itself, so the parent's listing decides.
+ */
+async function listOrExplain(source: MetadataSource, path: string) {
+  const asValue = isDirectoryPath(path) ? path.slice(0, -1) : path;
+  const cut = asValue.lastIndexOf('/');
+  if (path !== '/' && cut > 0) {
+    const name = asValue.slice(cut + 1);
+    const siblings = await source.list(asValue.slice(0, cut + 1)).catch(() => undefined);
+    if (siblings?.some((entry) => entry.name === name && !entry.isDirectory)) {
+      throw new UsageError(`${asValue} is a value, not a directory: read it with imds get ${asValue}`);
+    }
+  }
+  return source.list(isDirectoryPath(path) ? path : path + '/');
 }
 
 /** A snapshot root is a directory, typed with or without its slash. */
@@ -212,13 +240,15 @@ async function run(args: ParsedArgs, io: CliIo, lazySource: () => MetadataSource
   const showSecrets = args.flags.has('show-secrets');
   switch (args.command) {
     case 'ls': {
+      extraArguments(args, 1, 'ls takes one PATH');
       const path = normalizePath(args.positionals[0] ?? '/latest/meta-data/');
-      const entries = await lazySource().list(isDirectoryPath(path) ? path : path + '/');
+      const entries = await listOrExplain(lazySource(), path);
       io.stdout(entries.map((e) => (e.isDirectory && !e.name.endsWith('/') ? e.name + '/' : e.name)).join('\n') + (entries.length ? '\n' : ''));
       return 0;
     }
     case 'get': {
       if (!args.positionals[0]) throw new UsageError('get needs a PATH, e.g. imds get meta-data/instance-id');
+      extraArguments(args, 1, 'get takes one PATH');
       const value = await lazySource().get(args.positionals[0]);
       if (showSecrets) {
         io.stdout(value.body);
@@ -231,12 +261,19 @@ async function run(args: ParsedArgs, io: CliIo, lazySource: () => MetadataSource
       return 0;
     }
     case 'snapshot': {
+      extraArguments(args, 0, 'snapshot takes no PATH (use --root PATH)');
       const root = args.values.get('root');
-      const snapshot = await lazySource().snapshot({ showSecrets, root: root === undefined ? undefined : directoryPath(root) });
       const out = args.values.get('out');
+      // Before the crawl, not after it: a typo in the directory must not cost a whole read.
+      if (out) await checkWritableTarget(out);
+      const snapshot = await lazySource().snapshot({ showSecrets, root: root === undefined ? undefined : directoryPath(root) });
       // Taken masked unless --show-secrets; saveSnapshot makes a file with secrets owner-only.
       if (out) await saveSnapshot(out, snapshot, { keepSecrets: showSecrets });
       io.stdout(args.flags.has('json') ? serializeSnapshot(snapshot) : snapshotLines(snapshot));
+      if (snapshot.incomplete) {
+        io.stderr(`imds: the snapshot stopped early at ${snapshot.incomplete.at}: ${snapshot.incomplete.reason}. The ${snapshot.entries.length} paths read until then are ${out ? 'saved and ' : ''}printed, marked "incomplete".`);
+        return 2;
+      }
       return 0;
     }
     case 'diff': {

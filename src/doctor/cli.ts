@@ -2,7 +2,7 @@
 // against whatever source the imds CLI makes from its options. Exit status: 0 when no check
 // failed, 1 when one did (so scripts can gate on it); usage errors stay 2, as in the rest of the CLI.
 
-import type { CliIo, ParsedArgs } from '../cli/imds';
+import type { CliIo, ParsedArgs } from '../cli/types';
 import type { MetadataSource } from '../imds/types';
 import { renderReportMarkdown } from './render/markdown';
 import { renderReportText } from './render/text';

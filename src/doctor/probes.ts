@@ -33,7 +33,12 @@ export interface ProbeOptions {
   record?: (exchange: Exchange) => void;
   /** Called when a retried request stayed throttled on every attempt. */
   onGiveUp?: (exchange: Exchange) => void;
+  /** Date.now() past which no probe waits any more: the whole doctor run's deadline. */
+  deadlineAt?: number;
 }
+
+/** Error code of a probe not sent, or cut short, because the doctor run's deadline passed. */
+export const DOCTOR_DEADLINE_CODE = 'DOCTOR_DEADLINE';
 
 function outcomeOf(code: string | undefined): ProbeOutcome {
   if (code === undefined) return 'error';
@@ -75,10 +80,11 @@ export async function probe(origin: string, request: ProbeRequest, options: Prob
   // undici's own timeouts fire up to a second late; this timer makes "no answer within N ms" exact.
   const abort = new AbortController();
   let timedOut = false;
+  const left = options.deadlineAt === undefined ? Infinity : options.deadlineAt - Date.now();
   const timer = setTimeout(() => {
     timedOut = true;
     abort.abort();
-  }, request.timeoutMs);
+  }, Math.max(0, Math.min(request.timeoutMs, left)));
   try {
     const response = await client.request({ method: request.method, path: request.path, headers, signal: abort.signal });
     exchange.firstByteMs = round(performance.now() - started);
@@ -97,7 +103,7 @@ export async function probe(origin: string, request: ProbeRequest, options: Prob
     exchange.bytes = size;
     exchange.outcome = 'answered';
   } catch (error) {
-    const code = timedOut ? (exchange.status !== 0 ? 'UND_ERR_BODY_TIMEOUT' : 'UND_ERR_HEADERS_TIMEOUT') : transportErrorCode(error);
+    const code = timedOut && left < request.timeoutMs ? DOCTOR_DEADLINE_CODE : timedOut ? (exchange.status !== 0 ? 'UND_ERR_BODY_TIMEOUT' : 'UND_ERR_HEADERS_TIMEOUT') : transportErrorCode(error);
     // Headers that came before the body failed still count as an answer.
     exchange.outcome = exchange.status !== 0 ? 'answered' : outcomeOf(code);
     if (code) exchange.errorCode = code;

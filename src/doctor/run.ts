@@ -19,7 +19,7 @@ import { runThrottlingCheck } from './checks/throttling';
 import { runTransportChecks, type TransportResult } from './checks/transport';
 import { runUserDataCheck } from './checks/userData';
 import { fixesFor } from './fixes';
-import { isThrottleStatus, probe, type ProbeOptions } from './probes';
+import { DOCTOR_DEADLINE_CODE, isThrottleStatus, probe, type ProbeOptions } from './probes';
 import { HttpTreeReader, SnapshotTreeReader, type TreeReader } from './reader';
 import type { DoctorTarget, HttpTarget, SnapshotTarget } from './target';
 import type { CheckId, CheckStatus, DoctorCheck, DoctorReport, Exchange } from './types';
@@ -40,6 +40,8 @@ export interface DoctorOptions {
   /** Retries of a throttled (429/503) request (default 3). */
   retries?: number;
   retryBaseMs?: number;
+  /** Total time for the whole run (default 60,000 ms): later probes are cut short, not waited on. */
+  totalTimeoutMs?: number;
   /** Sequential GETs made to look for throttling (default 10; 0 for none). */
   throttleSample?: number;
   /** Where DMI evidence comes from (default: /sys/class/dmi/id); tests give a fixed answer. */
@@ -123,7 +125,11 @@ async function runHttpDoctor(target: HttpTarget, options: DoctorOptions): Promis
   const exchanges: Exchange[] = [];
   const gaveUp: Exchange[] = [];
   const requestTimeoutMs = options.requestTimeoutMs ?? 3000;
+  const totalTimeoutMs = options.totalTimeoutMs ?? 60_000;
+  if (!(totalTimeoutMs > 0 && totalTimeoutMs <= 2 ** 31 - 1)) throw new RangeError(`The doctor's total timeout must be 1..${2 ** 31 - 1} ms (got ${totalTimeoutMs}).`);
+  const deadlineAt = Date.now() + totalTimeoutMs;
   const probeOptions = {
+    deadlineAt,
     connectTimeoutMs: options.connectTimeoutMs ?? 1000,
     record: (e: Exchange) => exchanges.push(e),
     onGiveUp: (e: Exchange) => gaveUp.push(e),
@@ -194,6 +200,10 @@ async function runHttpDoctor(target: HttpTarget, options: DoctorOptions): Promis
       notApplicable: transport.origin ? undefined : 'No endpoint answered.',
     }),
   );
+  if (exchanges.some((e) => e.errorCode === DOCTOR_DEADLINE_CODE)) {
+    // Say so where it is read first: answers after the deadline were not waited for.
+    checks[0]?.evidence.push(`The run reached its total deadline of ${totalTimeoutMs} ms; probes after it were cut short (a peer that answers very slowly, or drips its answer).`);
+  }
   return finish(target, location.ranOn, instanceId ?? ec2?.instanceId, started, startedAt, checks, exchanges);
 }
 

@@ -1,22 +1,31 @@
 // Reads the JSON config format of amazon-ec2-metadata-mock (AEMM) so its users can bring their
 // files: `metadata`/`dynamic`/`userdata` sections of `paths` (key → URL path) and `values`
 // (key → value), `imdsv2`, `spot`, `events`, `server`, and AEMM's top-level timing keys.
-// Beyond AEMM: new keys that have both a path and a value add arbitrary paths (and tags), an
-// `emulator` section sets scenarios, faults and credential timings, and every key we do not know is
-// an error naming it (AEMM ignores them silently).
-import { readFile } from 'node:fs/promises';
+// Beyond AEMM: new keys that have both a path and a value add arbitrary paths (and tags), and an
+// `emulator` section sets scenarios, faults and credential timings. Every file AEMM loads loads:
+// keys are matched without regard to case (AEMM reads them through viper), and a key AEMM would
+// ignore gets one warning naming it and the file; `strict` turns those into errors instead.
+import { readRegularFile } from '../imds/regularFile';
+import { durationSecondsProblem } from './bounds';
 import { Credentials, CredentialTimings, imdsJson } from './credentials';
 import { InstanceFacts, defaultInstance, imdsVersions } from './defaultInstance';
-import { Faults } from './faults';
-import { normalizeTreePath } from './metadataTree';
+import { Faults, faultProblems } from './faults';
+import { normalizeTreePath, unservableReason } from './metadataTree';
+import { ScenarioOptionError, checkScenario } from './scenarios';
 
 /** An AEMM-format config object as read from JSON. */
 export type AemmConfig = Record<string, unknown>;
 
+/** `key`: the config key it came from, so a conflict found while applying it can name it. */
 export type TreeOperation =
-  | { kind: 'set'; path: string; value: Buffer }
-  | { kind: 'delete'; path: string }
-  | { kind: 'move'; from: string; to: string };
+  | { kind: 'set'; path: string; value: Buffer; key?: string }
+  | { kind: 'delete'; path: string; key?: string }
+  | { kind: 'move'; from: string; to: string; key?: string };
+
+/** Largest config file read (AEMM configs are a few KB). */
+export const MAX_CONFIG_FILE_BYTES = 4 * 1024 * 1024;
+/** Deepest nesting a config may have: AEMM's is 4 levels; values hold small JSON documents. */
+export const MAX_CONFIG_DEPTH = 32;
 
 /** What a config resolves to, in the emulator's own terms. */
 export interface ResolvedConfig {
@@ -37,8 +46,19 @@ export interface ResolvedConfig {
   faults?: Partial<Faults>;
   host?: string;
   port?: number;
+  /** AEMM's mock-ip-count: only the first N client addresses see notices; undefined or < 0: all. */
+  mockIpCount?: number;
+  /** AEMM's watch-config-file: reload the file when it changes (the CLI does it). */
+  watchConfigFile?: boolean;
   /** Keys accepted but without effect here, and other things worth saying. */
   warnings: string[];
+}
+
+export interface AemmConfigOptions {
+  /** Refuse unknown and ignored keys (naming each) instead of warning about them. */
+  strict?: boolean;
+  /** Changes laid over the file's JSON before it is read (AEMM flags bound to config keys). */
+  overlay?: (json: Record<string, unknown>) => Record<string, unknown>;
 }
 
 export class AemmConfigError extends Error {
@@ -192,8 +212,6 @@ const TOP_LEVEL_KEYS = new Set([
 const IGNORED_TOP_LEVEL: Record<string, string> = {
   'config-file': 'the file is given on the command line here',
   'save-config-to-file': 'the emulator does not write config files',
-  'watch-config-file': 'restart the emulator, or use its runtime API, to change values',
-  'mock-ip-count': 'every client sees the same scenarios here',
 };
 const SPOT_KEYS = new Set(['action', 'time', 'rebalance-rec-time']);
 const EVENTS_KEYS = new Set(['code', 'state', 'not-before', 'not-after', 'not-before-deadline']);
@@ -205,6 +223,33 @@ const versionSet: ReadonlySet<string> = new Set(imdsVersions);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The dotted key of the first value nested deeper than maxDepth, or undefined. Iterative: the
+ * point is to refuse a 10,000-level document before anything recursive (JSON.stringify) sees it.
+ */
+function deeperThan(root: unknown, maxDepth: number): string | undefined {
+  const stack: { value: unknown; key: string; depth: number }[] = [{ value: root, key: '', depth: 0 }];
+  while (stack.length > 0) {
+    const { value, key, depth } = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= maxDepth) return key === '' ? '(top level)' : key.length > 200 ? key.slice(0, 200) + '…' : key;
+    for (const [child, childValue] of Object.entries(value)) stack.push({ value: childValue, key: key === '' ? child : `${key}.${child}`, depth: depth + 1 });
+  }
+  return undefined;
+}
+
+/** An empty object without a prototype: looking up `toString` in it finds nothing. */
+const empty = (): Record<string, unknown> => Object.create(null) as Record<string, unknown>;
+
+/** A copy whose objects have no prototype (depth already bounded by deeperThan). */
+function withoutPrototypes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutPrototypes);
+  if (typeof value !== 'object' || value === null) return value;
+  const copy = Object.create(null) as Record<string, unknown>;
+  for (const [key, child] of Object.entries(value)) copy[key] = withoutPrototypes(child);
+  return copy;
 }
 
 function editDistance(a: string, b: string): number {
@@ -231,21 +276,54 @@ function suggestion(key: string, known: Iterable<string>): string {
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 4)) ? ` Did you mean "${best}"?` : '';
 }
 
-/** Collects problems so one run reports every bad key, not just the first. */
+/**
+ * Collects problems so one run reports every bad key, not just the first. Unknown and ignored
+ * keys are warnings (AEMM loads such files), or problems too when strict.
+ */
 class Problems {
   readonly list: string[] = [];
   readonly keys: string[] = [];
+  constructor(
+    private readonly strict: boolean,
+    private readonly source: string,
+    private readonly warnings: string[],
+  ) {}
   add(key: string, message: string): void {
     this.keys.push(key);
     this.list.push(`"${key}" ${message}`);
+  }
+  /** A key AEMM would load and ignore: a warning naming it and the file, or a problem when strict. */
+  ignored(key: string, message: string): void {
+    if (this.strict) this.add(key, message);
+    else this.warnings.push(`${this.source}: "${key}" ${message} Ignored (--strict-config refuses it).`);
   }
   unknown(key: string, name: string, known: Iterable<string>, hint = ''): void {
     const names = [...known];
     const guess = suggestion(name, names);
     // With no close match, a short list of what is allowed helps more than nothing.
     const list = !guess && names.length <= 12 ? ` Known keys here: ${names.join(', ')}.` : '';
-    this.add(key, `is not a known key.${guess}${list}${hint}`);
+    this.ignored(key, `is not a known key.${guess}${list}${hint}`);
   }
+}
+
+/**
+ * AEMM reads its file through viper, which lower-cases every key: `Metadata`, `IMDSv2` and the
+ * saved-config layout's `accountid` all load. Sections we own (`emulator`) keep their spelling.
+ */
+function lowerKeys(value: unknown, depth = 0): unknown {
+  if (!isObject(value) || depth > 2) return value;
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const [key, child] of Object.entries(value)) {
+    const lower = key.toLowerCase();
+    out[lower] = depth === 0 && lower === 'emulator' ? child : lowerKeys(child, depth + 1);
+  }
+  return out;
+}
+
+/** The canonical spelling of an object field matched without regard to case (`accountid` → `accountId`). */
+function canonicalField(field: string, fields: readonly string[]): string | undefined {
+  const lower = field.toLowerCase();
+  return fields.find((f) => f.toLowerCase() === lower);
 }
 
 function fill(template: string, p: Placeholders): string {
@@ -272,6 +350,20 @@ function valueToBuffer(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value, null, 2));
 }
 
+/** A boolean as AEMM (viper) reads one: true/false, or the strings "true"/"false". */
+function aemmBool(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string' && /^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
+  return undefined;
+}
+
+/** A number as AEMM reads one: a JSON number or a string of digits ("10"). */
+function aemmNumber(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) return Number(value);
+  return undefined;
+}
+
 function secondsFromTrigger(value: string, nowMs: number): number {
   return Math.max(0, Math.ceil((Date.parse(value) - nowMs) / 1000));
 }
@@ -286,13 +378,15 @@ export { isLoopback };
  * Resolves a config object (or a JSON file path) into the emulator's terms.
  * Throws AemmConfigError listing every bad key, or an Error when the file cannot be read or parsed.
  */
-export async function resolveAemmConfig(config: AemmConfig | string, nowMs = Date.now()): Promise<ResolvedConfig> {
-  if (typeof config !== 'string') return parseAemmConfig(config, '(config object)', nowMs);
+export async function resolveAemmConfig(config: AemmConfig | string, nowMs = Date.now(), options: AemmConfigOptions = {}): Promise<ResolvedConfig> {
+  const lay = (json: unknown) => (options.overlay && isObject(json) ? options.overlay(json) : json);
+  if (typeof config !== 'string') return parseAemmConfig(lay(config), '(config object)', nowMs, options);
   let text: string;
   try {
-    text = await readFile(config, 'utf8');
+    text = (await readRegularFile(config, MAX_CONFIG_FILE_BYTES, 'the config file')).toString('utf8');
   } catch (err) {
-    throw new Error(`Cannot read the config file ${config}: ${(err as Error).message}`);
+    const message = (err as Error).message;
+    throw new AemmConfigError(message, [message], ['(file)']);
   }
   let json: unknown;
   try {
@@ -300,19 +394,27 @@ export async function resolveAemmConfig(config: AemmConfig | string, nowMs = Dat
   } catch (err) {
     throw new Error(`The config file ${config} is not valid JSON: ${(err as Error).message}`);
   }
-  return parseAemmConfig(json, config, nowMs);
+  return parseAemmConfig(lay(json), config, nowMs, options);
 }
 
-export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now()): ResolvedConfig {
-  const problems = new Problems();
+export function parseAemmConfig(input: unknown, source: string, nowMs = Date.now(), options: AemmConfigOptions = {}): ResolvedConfig {
   const result: ResolvedConfig = { source, facts: {}, operations: [], scenarios: [], warnings: [] };
-  if (!isObject(json)) {
+  const problems = new Problems(options.strict ?? false, source, result.warnings);
+  const tooDeep = deeperThan(input, MAX_CONFIG_DEPTH);
+  if (tooDeep !== undefined) {
+    throw new AemmConfigError(`Config ${source}: "${tooDeep}" is nested more than ${MAX_CONFIG_DEPTH} levels deep; no config key needs that.`, [`"${tooDeep}" is nested too deep`], [tooDeep]);
+  }
+  // Objects without a prototype from here on: a key like __proto__, constructor or toString is
+  // then only ever the config's own key, never something every object inherits.
+  const raw = withoutPrototypes(input);
+  if (!isObject(raw)) {
     throw new AemmConfigError(`Config ${source}: the top level must be a JSON object like {"metadata": {"values": {...}}}.`, ['the top level is not an object'], ['(top level)']);
   }
+  const json = lowerKeys(raw) as Record<string, unknown>;
 
   for (const key of Object.keys(json)) {
     if (!TOP_LEVEL_KEYS.has(key)) problems.unknown(key, key, TOP_LEVEL_KEYS);
-    else if (key in IGNORED_TOP_LEVEL) result.warnings.push(`"${key}" is accepted but has no effect here: ${IGNORED_TOP_LEVEL[key]}.`);
+    else if (Object.hasOwn(IGNORED_TOP_LEVEL, key)) result.warnings.push(`${source}: "${key}" is accepted but has no effect here: ${IGNORED_TOP_LEVEL[key]}.`);
   }
 
   const section = (name: string): Record<string, unknown> | undefined => {
@@ -325,14 +427,14 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
     return value;
   };
   const pathsAndValues = (name: string): { paths: Record<string, unknown>; values: Record<string, unknown> } => {
-    const s = section(name) ?? {};
+    const s = section(name) ?? empty();
     for (const key of Object.keys(s)) if (key !== 'paths' && key !== 'values') problems.unknown(`${name}.${key}`, key, ['paths', 'values']);
     const get = (sub: string) => {
       const v = s[sub];
-      if (v === undefined || v === null) return {};
+      if (v === undefined || v === null) return empty();
       if (!isObject(v)) {
         problems.add(`${name}.${sub}`, 'must be an object of key → ' + (sub === 'paths' ? 'URL path' : 'value') + '.');
-        return {};
+        return empty();
       }
       return v;
     };
@@ -350,8 +452,13 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
       return undefined;
     }
     const fields = OBJECT_FIELDS[name];
-    for (const field of Object.keys(value)) if (!fields.includes(field)) problems.unknown(`${key}.${field}`, field, fields);
-    return value;
+    const canonical: Record<string, unknown> = {};
+    for (const [field, fieldValue] of Object.entries(value)) {
+      const known = canonicalField(field, fields);
+      if (known === undefined) problems.unknown(`${key}.${field}`, field, fields);
+      else canonical[known] = fieldValue;
+    }
+    return canonical;
   };
   const treePath = (key: string, value: unknown, root: 'meta-data' | 'dynamic' | 'user-data' | undefined): string | undefined => {
     const raw = stringValue(key, value);
@@ -412,7 +519,7 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
       }
       result.credentialTemplate = template;
       if (creds.Expiration !== undefined || creds.LastUpdated !== undefined) {
-        result.warnings.push('"metadata.values.iam-security-credentials": Expiration and LastUpdated are kept live (Expiration in the future) so that SDKs accept the credentials; the other fields are served as given.');
+        result.warnings.push(`${source}: "metadata.values.iam-security-credentials": Expiration and LastUpdated are kept live (Expiration in the future) so that SDKs accept the credentials; the other fields are served as given.`);
       }
     }
   }
@@ -422,16 +529,16 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
     const valueKey = `metadata.values.${key}`;
     const hasPath = mp[key] !== undefined;
     const hasValue = mv[key] !== undefined;
-    if (key in METADATA_FIXED_PATHS) {
+    if (Object.hasOwn(METADATA_FIXED_PATHS, key)) {
       if (hasPath) {
         const path = treePath(pathKey, mp[key], 'meta-data');
         const expected = 'meta-data/' + fill(METADATA_FIXED_PATHS[key], placeholders);
         if (path !== undefined && rewritePlaceholders(path, placeholders) !== expected) {
-          problems.add(pathKey, `cannot move: this path is served live (scenarios, credentials) at /latest/${expected} only.`);
+          problems.ignored(pathKey, `cannot move: this path is served live (scenarios, credentials) at /latest/${expected} only.`);
         }
       }
       if (hasValue && !METADATA_VALUE_ONLY.has(key)) {
-        problems.add(valueKey, `has no value of its own: configure it through the ${key.startsWith('spot') || key === 'rebalance-rec-time' ? '"spot"' : key === 'events' ? '"events"' : '"emulator".scenario'} section.`);
+        problems.ignored(valueKey, `has no value of its own: configure it through the ${key.startsWith('spot') || key === 'rebalance-rec-time' ? '"spot"' : key === 'events' ? '"events"' : '"emulator".scenario'} section.`);
       }
       continue;
     }
@@ -441,22 +548,22 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
     }
     let value: Buffer | undefined;
     if (hasValue) {
-      if (key in OBJECT_FIELDS) {
+      if (Object.hasOwn(OBJECT_FIELDS, key)) {
         const obj = objectValue(valueKey, key, mv[key]);
         if (obj) value = valueToBuffer(obj);
-      } else if (key in METADATA_LEAVES) {
+      } else if (Object.hasOwn(METADATA_LEAVES, key)) {
         const s = stringValue(valueKey, mv[key]);
         if (s !== undefined) value = Buffer.from(s);
       } else {
         value = valueToBuffer(mv[key]);
       }
     }
-    if (key in METADATA_LEAVES) {
+    if (Object.hasOwn(METADATA_LEAVES, key)) {
       const defaultPath = 'meta-data/' + fill(METADATA_LEAVES[key], placeholders);
       const userPath = hasPath ? treePath(pathKey, mp[key], 'meta-data') : undefined;
       const target = userPath === undefined ? defaultPath : rewritePlaceholders(userPath, placeholders);
       // Facts are already in the default tree (at every place they show); only a move is left to do.
-      const isFact = key in FACT_KEYS;
+      const isFact = Object.hasOwn(FACT_KEYS, key);
       if (target !== defaultPath) {
         if (value !== undefined && !isFact) result.operations.push({ kind: 'delete', path: defaultPath }, { kind: 'set', path: target, value });
         else result.operations.push({ kind: 'move', from: defaultPath, to: target });
@@ -466,13 +573,16 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
       continue;
     }
     // A key AEMM does not know: a new path if it has both a path and a value (AEMM cannot do this).
-    if (hasPath && hasValue) {
+    // AEMM's saved-config layout also carries `userdata` here, outside meta-data: AEMM ignores it.
+    if (hasPath && hasValue && typeof mp[key] === 'string' && !/^\/+[^/]+\/+meta-data(\/|$)/.test(mp[key])) {
+      problems.ignored(pathKey, `names ${JSON.stringify(mp[key])}, outside /latest/meta-data/, under a key AEMM does not know.`);
+    } else if (hasPath && hasValue) {
       const path = treePath(pathKey, mp[key], 'meta-data');
       if (path !== undefined && value !== undefined) result.operations.push({ kind: 'set', path: rewritePlaceholders(path, placeholders), value });
     } else if (hasValue) {
       problems.unknown(valueKey, key, [...Object.keys(METADATA_LEAVES), ...METADATA_VALUE_ONLY], ` To serve a new path, also give "${pathKey}": "/latest/meta-data/...".`);
     } else {
-      problems.add(pathKey, `is not a known key.${suggestion(key, Object.keys(METADATA_LEAVES))} To serve a new path, also give "${valueKey}".`);
+      problems.ignored(pathKey, `is not a known key.${suggestion(key, Object.keys(METADATA_LEAVES))} To serve a new path, also give "${valueKey}".`);
     }
   }
 
@@ -484,10 +594,10 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
     const rawValue = dynamic.values[key];
     let value: Buffer | undefined;
     if (rawValue !== undefined) {
-      if (key in OBJECT_FIELDS) {
+      if (Object.hasOwn(OBJECT_FIELDS, key)) {
         const obj = objectValue(valueKey, key, rawValue);
         if (obj) value = valueToBuffer(obj);
-      } else if (key in DYNAMIC_LEAVES) {
+      } else if (Object.hasOwn(DYNAMIC_LEAVES, key)) {
         const s = stringValue(valueKey, rawValue);
         if (s !== undefined) value = Buffer.from(s);
       } else {
@@ -495,7 +605,7 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
       }
     }
     const userPath = dynamic.paths[key] !== undefined ? treePath(pathKey, dynamic.paths[key], 'dynamic') : undefined;
-    if (key in DYNAMIC_LEAVES) {
+    if (Object.hasOwn(DYNAMIC_LEAVES, key)) {
       const defaultPath = 'dynamic/' + DYNAMIC_LEAVES[key];
       const target = userPath ?? defaultPath;
       if (target !== defaultPath) {
@@ -509,7 +619,7 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
     } else if (rawValue !== undefined) {
       problems.unknown(valueKey, key, Object.keys(DYNAMIC_LEAVES), ` To serve a new path, also give "${pathKey}": "/latest/dynamic/...".`);
     } else if (dynamic.paths[key] !== undefined) {
-      problems.add(pathKey, `is not a known key.${suggestion(key, Object.keys(DYNAMIC_LEAVES))} To serve a new path, also give "${valueKey}".`);
+      problems.ignored(pathKey, `is not a known key.${suggestion(key, Object.keys(DYNAMIC_LEAVES))} To serve a new path, also give "${valueKey}".`);
     }
   }
 
@@ -518,7 +628,7 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
   for (const key of Object.keys(userdata.paths)) {
     if (key !== 'userdata') problems.unknown(`userdata.paths.${key}`, key, ['userdata']);
     else if (treePath('userdata.paths.userdata', userdata.paths.userdata, 'user-data') !== 'user-data' && !problems.keys.includes('userdata.paths.userdata')) {
-      problems.add('userdata.paths.userdata', 'must be /latest/user-data.');
+      problems.ignored('userdata.paths.userdata', 'moves user-data, which the emulator serves at /latest/user-data only.');
     }
   }
   for (const key of Object.keys(userdata.values)) {
@@ -539,13 +649,26 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
       continue;
     }
     result.userData = Buffer.from(compact, 'base64');
-    if (result.userData.length > 16384) result.warnings.push(`"userdata.values.userdata" decodes to ${result.userData.length} bytes; EC2 limits user-data to 16384 bytes.`);
+    if (result.userData.length > 16384) result.warnings.push(`${source}: "userdata.values.userdata" decodes to ${result.userData.length} bytes; EC2 limits user-data to 16384 bytes.`);
   }
 
   // ----- imdsv2 -----
   if (json.imdsv2 !== undefined) {
-    if (typeof json.imdsv2 === 'boolean') result.imdsv2 = json.imdsv2 ? 'required' : 'optional';
+    const required = aemmBool(json.imdsv2);
+    if (required !== undefined) result.imdsv2 = required ? 'required' : 'optional';
     else problems.add('imdsv2', 'must be true (IMDSv2 required) or false (optional).');
+  }
+
+  // ----- AEMM's mock-ip-count and watch-config-file -----
+  if (json['mock-ip-count'] !== undefined) {
+    const count = aemmNumber(json['mock-ip-count']);
+    if (count !== undefined && Number.isInteger(count)) result.mockIpCount = count;
+    else problems.add('mock-ip-count', `must be a whole number of client addresses (negative: no limit) (got ${JSON.stringify(json['mock-ip-count'])}).`);
+  }
+  if (json['watch-config-file'] !== undefined) {
+    const watch = aemmBool(json['watch-config-file']);
+    if (watch !== undefined) result.watchConfigFile = watch;
+    else problems.add('watch-config-file', 'must be true or false.');
   }
 
   // ----- timing keys shared by spot, rebalance, events and ASG -----
@@ -556,15 +679,23 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
         problems.add(triggerKey, `must be an RFC 3339 time like 2020-01-07T01:03:47Z (got ${JSON.stringify(trigger)}).`);
         return undefined;
       }
-      return secondsFromTrigger(trigger, nowMs);
+      const seconds = secondsFromTrigger(trigger, nowMs);
+      const problem = durationSecondsProblem(seconds);
+      if (problem) {
+        problems.add(triggerKey, `is too far ahead: the delay it gives ${problem}.`);
+        return undefined;
+      }
+      return seconds;
     }
-    const delay = json[delayKey];
-    if (delay === undefined) return undefined;
-    if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) {
-      problems.add(delayKey, `must be a number of seconds ≥ 0 (got ${JSON.stringify(delay)}).`);
+    const raw = json[delayKey];
+    if (raw === undefined) return undefined;
+    const delay = aemmNumber(raw);
+    const problem = durationSecondsProblem(delay ?? raw);
+    if (problem) {
+      problems.add(delayKey, `${problem}.`);
       return undefined;
     }
-    return delay;
+    return delay as number;
   };
   const time = (key: string, value: unknown): string | undefined => {
     if (typeof value === 'string' && RFC3339.test(value)) return value;
@@ -624,7 +755,7 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
     if (mockDelay !== undefined) options.delaySeconds = mockDelay;
     result.scenarios.push({ name: 'scheduled-events', options });
   }
-  if (mockDelay !== undefined && !spot && !events) result.warnings.push('"mock-delay-sec"/"mock-trigger-time" have no effect without a "spot" or "events" section.');
+  if (mockDelay !== undefined && !spot && !events) result.warnings.push(`${source}: "mock-delay-sec"/"mock-trigger-time" have no effect without a "spot" or "events" section.`);
 
   // ----- ASG -----
   const asgDelay = delayFrom('asg-termination-delay-sec', 'asg-termination-trigger-time');
@@ -669,8 +800,12 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
           else if (emulator.scenario === undefined) problems.add(name, 'needs "emulator.scenario".');
           break;
         case 'faults':
-          if (isObject(value)) result.faults = value as Partial<Faults>;
-          else problems.add(name, 'must be an object like {"latencyMs": 50, "errorRate": 0.1}.');
+          if (!isObject(value)) problems.add(name, 'must be an object like {"latencyMs": 50, "errorRate": 0.1}.');
+          else {
+            const bad = faultProblems(value);
+            for (const { field, message } of bad) problems.add(`${name}.${field}`, `${message}.`);
+            if (bad.length === 0) result.faults = value as Partial<Faults>;
+          }
           break;
         case 'credentials':
           if (!isObject(value)) problems.add(name, 'must be an object like {"ttlSeconds": 3600, "rotateBeforeSeconds": 300}.');
@@ -678,8 +813,11 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
             const timings: Partial<CredentialTimings> = {};
             for (const [field, seconds] of Object.entries(value)) {
               if (field !== 'ttlSeconds' && field !== 'rotateBeforeSeconds') problems.unknown(`${name}.${field}`, field, ['ttlSeconds', 'rotateBeforeSeconds']);
-              else if (typeof seconds !== 'number' || !(seconds >= 0) || (field === 'ttlSeconds' && seconds < 1)) problems.add(`${name}.${field}`, 'must be a number of seconds (ttlSeconds ≥ 1).');
-              else timings[field] = seconds;
+              else {
+                const problem = durationSecondsProblem(seconds, field === 'ttlSeconds' ? 1 : 0);
+                if (problem) problems.add(`${name}.${field}`, `${problem}.`);
+                else timings[field] = seconds as number;
+              }
             }
             result.credentialTimings = timings;
           }
@@ -688,11 +826,14 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
           if (!isObject(value)) problems.add(name, 'must be an object of tag name → value.');
           else {
             for (const [tag, tagValue] of Object.entries(value)) {
-              if (tag === '' || tag.includes('/')) problems.add(`${name}.${tag}`, 'is not usable as a tag name in IMDS (no "/" allowed).');
-              else if (tagValue === null) result.operations.push({ kind: 'delete', path: `meta-data/tags/instance/${tag}` });
+              const tagKey = `${name}.${JSON.stringify(tag).slice(1, -1)}`;
+              const unservable = unservableReason(tag);
+              if (tag === '' || tag.includes('/') || tag === '.' || tag === '..') problems.add(tagKey, 'is not usable as a tag name in IMDS (no "/" allowed).');
+              else if (unservable) problems.add(tagKey, `is not usable as a tag name: a tag name ${unservable}.`);
+              else if (tagValue === null) result.operations.push({ kind: 'delete', path: `meta-data/tags/instance/${tag}`, key: tagKey });
               else {
-                const s = stringValue(`${name}.${tag}`, tagValue);
-                if (s !== undefined) result.operations.push({ kind: 'set', path: `meta-data/tags/instance/${tag}`, value: Buffer.from(s) });
+                const s = stringValue(tagKey, tagValue);
+                if (s !== undefined) result.operations.push({ kind: 'set', path: `meta-data/tags/instance/${tag}`, value: Buffer.from(s), key: tagKey });
               }
             }
           }
@@ -701,16 +842,29 @@ export function parseAemmConfig(json: unknown, source: string, nowMs = Date.now(
           if (!isObject(value)) problems.add(name, 'must be an object of URL path → value (null removes).');
           else {
             for (const [path, pathValue] of Object.entries(value)) {
-              const tree = treePath(`${name}.${path}`, path, undefined);
+              const valueKey = `${name}.${JSON.stringify(path).slice(1, -1)}`;
+              const tree = treePath(valueKey, path, undefined);
               if (tree === undefined) continue;
-              if (pathValue === null) result.operations.push({ kind: 'delete', path: tree });
-              else result.operations.push({ kind: 'set', path: tree, value: valueToBuffer(pathValue) });
+              if (pathValue === null) result.operations.push({ kind: 'delete', path: tree, key: valueKey });
+              else result.operations.push({ kind: 'set', path: tree, value: valueToBuffer(pathValue), key: valueKey });
             }
           }
           break;
         default:
           problems.unknown(name, key, EMULATOR_KEYS);
       }
+    }
+  }
+
+  // Scenario options are checked the way the emulator will start them: ranges, names, types.
+  for (const scenario of result.scenarios) {
+    try {
+      checkScenario(scenario.name, scenario.options);
+    } catch (err) {
+      const fromEmulator = emulator?.scenario === scenario.name;
+      const base = fromEmulator ? 'emulator.scenarioOptions' : scenario.name === 'spot-interruption' ? 'spot' : scenario.name === 'scheduled-events' ? 'events' : scenario.name;
+      if (fromEmulator && !(err instanceof ScenarioOptionError)) problems.add('emulator.scenario', (err as Error).message);
+      else problems.add(err instanceof ScenarioOptionError ? `${base}.${err.option}` : base, (err as Error).message);
     }
   }
 

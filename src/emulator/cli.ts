@@ -1,11 +1,15 @@
 // Command line for the IMDS emulator: `npm run emulator -- [options]` or the `imds-emulator` bin.
 // Prints exactly one stdout line when ready (`IMDS emulator listening on http://HOST:PORT`) so
 // scripts can wait for it; everything else goes to stderr. Secrets are never printed.
-import { readFile } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import { basename, dirname, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isLoopback } from './aemmConfig';
-import { Faults } from './faults';
-import { scenarioInfo, scenarioNames } from './scenarios';
+import { readRegularFile } from '../imds/regularFile';
+import { AemmConfigError, isLoopback, resolveAemmConfig } from './aemmConfig';
+import { AemmArgs, AemmFlagError, applyAemmArgs, takeAemmArgs } from './aemmFlags';
+import { EmulatorSettingError, MAX_DURATION_SECONDS, MAX_THROTTLE_RPS, MAX_TIMER_MS } from './bounds';
+import { Faults, checkFaults } from './faults';
+import { checkScenario, scenarioInfo, scenarioNames } from './scenarios';
 import { Emulator, EmulatorOptions, startEmulator } from './server';
 
 const USAGE = `Usage: imds-emulator [options]
@@ -18,7 +22,12 @@ Server:
                            must be given explicitly: the emulator serves credentials.
   --imdsv2 [MODE]          "required" (default when the flag is bare) or "optional"
   --disabled               IMDS turned off: every request answers 403
-  --config FILE            AEMM (amazon-ec2-metadata-mock) JSON config file
+  --config FILE            AEMM (amazon-ec2-metadata-mock) JSON config file; keys AEMM would
+                           ignore are warned about, one line each
+  --strict-config          refuse a config with unknown or ignored keys, naming each
+  --watch                  reload the config file when it changes (same host and port)
+  --mock-ip-count N        only the first N distinct client addresses see Spot, rebalance,
+                           event and ASG notices; the others get 404 (default: all)
   --user-data FILE         serve this file's bytes as user-data
   --no-user-data           serve no user-data (404)
   --credentials-ttl S      lifetime of role credentials in seconds (default 21600)
@@ -39,14 +48,24 @@ Faults:
                            container (2 hops), repeatable (e.g. 127.0.0.2, 127.0.0.0/30)
 
   -h, --help               this help
+
+AEMM command lines work as they are: the subcommands spot, events (se, scheduledevents) and
+asglifecycle (asg, autoscaling) with their flags, and -n/--hostname, -p, -c/--config-file,
+-I, -x, -w/--watch-config-file, -d/--mock-delay-sec, --mock-trigger-time, --rebalance-delay-sec,
+--rebalance-trigger-time, --asg-termination-delay-sec, --asg-termination-trigger-time, -s. The
+README's "Coming from AEMM" table says what each one does here.
 `;
 
 export class UsageError extends Error {}
 
+/** Largest --user-data file read (EC2 allows 16 KB; more is served with a warning, up to this). */
+export const MAX_USER_DATA_FILE_BYTES = 1024 * 1024;
+
 function numberFlag(name: string, value: string | undefined, check: (n: number) => boolean, what: string): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${what} (got ${JSON.stringify(value)}).`);
+  // Plain decimal only: Number() would also take 0x50, 1e3 and " 8 ".
+  const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${what} (got ${JSON.stringify(value)}).`);
   return n;
 }
 
@@ -59,10 +78,22 @@ function scenarioOptionValue(raw: string): unknown {
 export interface CliPlan {
   options: EmulatorOptions;
   help: boolean;
+  /** Warnings about the command line (AEMM flags accepted without effect). */
+  notes: string[];
+  /** Reload the config file when it changes. */
+  watch: boolean;
 }
 
 /** Turns argv into emulator options; throws UsageError with a message for the user. */
-export async function planFromArgs(argv: string[]): Promise<CliPlan> {
+export async function planFromArgs(rawArgv: string[]): Promise<CliPlan> {
+  let aemm: AemmArgs;
+  try {
+    aemm = takeAemmArgs(rawArgv);
+  } catch (err) {
+    if (err instanceof AemmFlagError) throw new UsageError(err.message);
+    throw err;
+  }
+  const argv = aemm.args;
   // `--imdsv2` alone means required (as AEMM's -I); `--imdsv2 optional` and `--imdsv2=required` name the mode.
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -84,6 +115,9 @@ export async function planFromArgs(argv: string[]): Promise<CliPlan> {
         'imdsv2-mode': { type: 'string' },
         disabled: { type: 'boolean' },
         config: { type: 'string' },
+        'strict-config': { type: 'boolean' },
+        watch: { type: 'boolean' },
+        'mock-ip-count': { type: 'string' },
         'user-data': { type: 'string' },
         'no-user-data': { type: 'boolean' },
         'credentials-ttl': { type: 'string' },
@@ -105,7 +139,7 @@ export async function planFromArgs(argv: string[]): Promise<CliPlan> {
   }
   const v = parsed.values;
   const options: EmulatorOptions = {};
-  if (v.help) return { options, help: true };
+  if (v.help) return { options, help: true, notes: [], watch: false };
 
   options.port = numberFlag('port', v.port, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'a port number 0..65535') ?? 1338;
   if (v.host !== undefined) {
@@ -119,17 +153,25 @@ export async function planFromArgs(argv: string[]): Promise<CliPlan> {
   }
   if (v.disabled) options.enabled = false;
   if (v.config !== undefined) options.config = v.config;
+  if (v['strict-config']) options.strictConfig = true;
+  if (v.watch && v.config === undefined) throw new UsageError('--watch reloads the config file: give one with --config FILE.');
+  const ipCount = numberFlag('mock-ip-count', v['mock-ip-count'], (n) => Number.isInteger(n), 'a whole number of client addresses (negative: no limit)');
+  if (ipCount !== undefined) options.mockIpCount = ipCount;
+  if (aemm.subcommand !== undefined || Object.keys(aemm.overlay).length > 0) {
+    if (v.scenario !== undefined) throw new UsageError(`--scenario and AEMM's ${aemm.subcommand ? `"${aemm.subcommand}" command` : 'timing flags'} both choose the scenario: give one.`);
+    options.aemmOverlay = (json) => applyAemmArgs(json, aemm);
+  }
   if (v['user-data'] !== undefined && v['no-user-data']) throw new UsageError('--user-data and --no-user-data cannot be used together.');
   if (v['user-data'] !== undefined) {
     try {
-      options.userData = await readFile(v['user-data']);
+      options.userData = await readRegularFile(v['user-data'], MAX_USER_DATA_FILE_BYTES, '--user-data');
     } catch (err) {
-      throw new UsageError(`Cannot read --user-data ${v['user-data']}: ${(err as Error).message}`);
+      throw new UsageError((err as Error).message);
     }
     if (options.userData.length > 16384) process.stderr.write(`warning: user-data is ${options.userData.length} bytes; EC2 limits it to 16384.\n`);
   }
   if (v['no-user-data']) options.userData = null;
-  const ttl = numberFlag('credentials-ttl', v['credentials-ttl'], (n) => n >= 1, 'a number of seconds ≥ 1');
+  const ttl = numberFlag('credentials-ttl', v['credentials-ttl'], (n) => n >= 1 && n <= MAX_DURATION_SECONDS, `a number of seconds 1..${MAX_DURATION_SECONDS}`);
   if (ttl !== undefined) options.credentials = { ttlSeconds: ttl, rotateBeforeSeconds: Math.min(900, ttl / 4) };
 
   if (v['scenario-option'] !== undefined && v.scenario === undefined) throw new UsageError('--scenario-option needs --scenario NAME.');
@@ -138,24 +180,31 @@ export async function planFromArgs(argv: string[]): Promise<CliPlan> {
     if (!(scenarioNames as readonly string[]).includes(v.scenario)) {
       throw new UsageError(`Unknown scenario "${v.scenario}". Known scenarios:\n${scenarioInfo().map((s) => `  ${s.name.padEnd(18)} ${s.description}`).join('\n')}`);
     }
-    const scenarioOptions: Record<string, unknown> = {};
+    // A Map, then own properties: a key like __proto__ must stay a key, not become a prototype.
+    const pairs = new Map<string, unknown>();
     for (const pair of v['scenario-option'] ?? []) {
       const eq = pair.indexOf('=');
       if (eq <= 0) throw new UsageError(`--scenario-option must look like key=value (got ${JSON.stringify(pair)}).`);
-      scenarioOptions[pair.slice(0, eq)] = scenarioOptionValue(pair.slice(eq + 1));
+      pairs.set(pair.slice(0, eq), scenarioOptionValue(pair.slice(eq + 1)));
     }
-    const delay = numberFlag('delay', v.delay, (n) => n >= 0, 'a number of seconds ≥ 0');
-    if (delay !== undefined) scenarioOptions.delaySeconds = delay;
+    const delay = numberFlag('delay', v.delay, (n) => n <= MAX_DURATION_SECONDS, `a number of seconds 0..${MAX_DURATION_SECONDS}`);
+    if (delay !== undefined) pairs.set('delaySeconds', delay);
+    const scenarioOptions: Record<string, unknown> = Object.fromEntries(pairs);
+    try {
+      checkScenario(v.scenario, scenarioOptions);
+    } catch (err) {
+      throw new UsageError(`--scenario-option: ${(err as Error).message}`);
+    }
     options.scenario = v.scenario;
     options.scenarioOptions = scenarioOptions;
   }
 
   const faults: Partial<Faults> = {};
-  const latency = numberFlag('latency', v.latency, (n) => n >= 0, 'milliseconds ≥ 0');
+  const latency = numberFlag('latency', v.latency, (n) => n <= MAX_TIMER_MS, `milliseconds 0..${MAX_TIMER_MS}`);
   if (latency !== undefined) faults.latencyMs = latency;
   const errorRate = numberFlag('error-rate', v['error-rate'], (n) => n >= 0 && n <= 1, 'a fraction between 0 and 1');
   if (errorRate !== undefined) faults.errorRate = errorRate;
-  const rps = numberFlag('throttle-rps', v['throttle-rps'], (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0');
+  const rps = numberFlag('throttle-rps', v['throttle-rps'], (n) => Number.isInteger(n) && n <= MAX_THROTTLE_RPS, `a whole number 0..${MAX_THROTTLE_RPS}`);
   if (rps !== undefined) faults.throttleRps = rps;
   const throttleStatus = numberFlag('throttle-status', v['throttle-status'], (n) => Number.isInteger(n) && n >= 400 && n <= 599, 'an HTTP error status 400..599');
   if (throttleStatus !== undefined) faults.throttleStatus = throttleStatus;
@@ -163,8 +212,15 @@ export async function planFromArgs(argv: string[]): Promise<CliPlan> {
   if (hopLimit !== undefined) faults.hopLimit = hopLimit;
   if (v['hop-header'] !== undefined) faults.hopHeader = v['hop-header'];
   if (v['container-source'] !== undefined) faults.containerSources = v['container-source'];
-  if (Object.keys(faults).length > 0) options.faults = faults;
-  return { options, help: false };
+  if (Object.keys(faults).length > 0) {
+    try {
+      checkFaults(faults);
+    } catch (err) {
+      throw new UsageError((err as Error).message.replace(/^Fault "hopHeader"/, '--hop-header').replace(/^Fault "containerSources"/, '--container-source'));
+    }
+    options.faults = faults;
+  }
+  return { options, help: false, notes: aemm.notes, watch: v.watch === true };
 }
 
 /**
@@ -195,20 +251,25 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     emulator = await startEmulator(plan.options);
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { problems?: string[] };
-    const code = e.problems || /config|Config|scenario|Fault/.test(e.message) ? 2 : 1;
+    const isSetting = err instanceof AemmConfigError || err instanceof EmulatorSettingError || e.name === 'FileInputError';
+    const code = isSetting || e.problems || /config|Config|scenario|Fault/.test(e.message) ? 2 : 1;
     const hint = e.code === 'EADDRINUSE' ? ' Another process uses that port: pick another with --port, or --port 0 for a free one.' : '';
     process.stderr.write(`imds-emulator: ${e.message}${hint}\n`);
     return code;
   }
+  for (const note of plan.notes) process.stderr.write(`warning: ${note}\n`);
   for (const warning of emulator.warnings) process.stderr.write(`warning: ${warning}\n`);
   process.stdout.write(`IMDS emulator listening on ${emulator.url}\n`);
   process.stderr.write(`IMDSv2 ${emulator.imdsv2}${emulator.enabled ? '' : ', IMDS disabled (403)'}; scenario: ${emulator.scenario.description}\n`);
+  const configFile = typeof plan.options.config === 'string' ? plan.options.config : undefined;
+  const watcher = configFile && (plan.watch || emulator.watchConfigFile) ? watchConfig(configFile, plan.options, () => emulator, (next) => (emulator = next)) : undefined;
 
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) return;
       stopping = true;
+      watcher?.close();
       process.stderr.write(`${signal}: stopping the IMDS emulator\n`);
       emulator.close().then(
         () => resolve(0),
@@ -218,6 +279,49 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+/**
+ * AEMM's --watch-config-file: when the file changes, a config that loads replaces the running
+ * emulator on the same address (tokens and runtime changes start afresh, as from a restart); one
+ * that does not load is reported and the running one stays. Watches the directory, since editors
+ * replace files rather than write them in place.
+ */
+function watchConfig(file: string, options: EmulatorOptions, current: () => Emulator, replace: (next: Emulator) => void): { close(): void } {
+  const dir = dirname(resolvePath(file));
+  const name = basename(file);
+  let timer: NodeJS.Timeout | undefined;
+  let reloading = Promise.resolve();
+  const reload = async () => {
+    try {
+      await resolveAemmConfig(file, Date.now(), { strict: options.strictConfig, overlay: options.aemmOverlay });
+    } catch (err) {
+      process.stderr.write(`imds-emulator: the changed config ${file} does not load, keeping the running one: ${(err as Error).message}\n`);
+      return;
+    }
+    const running = current();
+    await running.close();
+    const next = await startEmulator({ ...options, host: running.host, port: running.port });
+    replace(next);
+    for (const warning of next.warnings) process.stderr.write(`warning: ${warning}\n`);
+    process.stderr.write(`Reloaded ${file}: IMDSv2 ${next.imdsv2}; scenario: ${next.scenario.description}\n`);
+  };
+  const watcher = watch(dir, (_event, changed) => {
+    if (changed !== name) return;
+    // One reload per burst of writes (an editor's save is several events).
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      reloading = reloading.then(reload).catch((err: Error) => {
+        process.stderr.write(`imds-emulator: reload failed: ${err.message}\n`);
+      });
+    }, 200);
+  });
+  return {
+    close() {
+      clearTimeout(timer);
+      watcher.close();
+    },
+  };
 }
 
 if (require.main === module) {

@@ -1,6 +1,7 @@
 // Faults a client must survive: slow answers, a fraction of 503s, throttling beyond N requests per
 // second, and the hop limit (a token PUT from "inside a container" never gets its answer back).
 import { isIP } from 'node:net';
+import { EmulatorSettingError, MAX_THROTTLE_RPS, durationMsProblem } from './bounds';
 
 export interface Faults {
   /** Added delay before every answer, in milliseconds. */
@@ -35,23 +36,61 @@ export const defaultFaults: Readonly<Faults> = Object.freeze({
   containerSources: [],
 });
 
-/** Validates a partial fault set; throws an error naming the bad field. */
-export function checkFaults(f: Partial<Faults>): void {
-  const bad = (field: string, why: string) => {
-    throw new Error(`Fault "${field}" ${why}.`);
-  };
-  if (f.latencyMs !== undefined && !(Number.isFinite(f.latencyMs) && f.latencyMs >= 0)) bad('latencyMs', 'must be a number of milliseconds ≥ 0');
-  if (f.errorRate !== undefined && !(f.errorRate >= 0 && f.errorRate <= 1)) bad('errorRate', 'must be a fraction between 0 and 1');
-  if (f.throttleRps !== undefined && !(Number.isInteger(f.throttleRps) && f.throttleRps >= 0)) bad('throttleRps', 'must be a whole number ≥ 0 (0 = no throttling)');
-  if (f.throttleStatus !== undefined && !(Number.isInteger(f.throttleStatus) && f.throttleStatus >= 400 && f.throttleStatus <= 599)) bad('throttleStatus', 'must be an HTTP error status (400..599)');
-  if (f.hopLimit !== undefined && !(Number.isInteger(f.hopLimit) && f.hopLimit >= 1 && f.hopLimit <= 64)) bad('hopLimit', 'must be a whole number 1..64 (the EC2 range)');
-  if (f.hopHeader !== undefined && !/^[A-Za-z0-9-]+$/.test(f.hopHeader)) bad('hopHeader', 'must be an HTTP header name');
-  if (f.containerSources !== undefined) {
-    if (!Array.isArray(f.containerSources)) bad('containerSources', 'must be a list of IP addresses or IPv4 CIDRs');
-    for (const source of f.containerSources) {
-      if (typeof source !== 'string' || !(isIP(source) || parseCidr(source))) bad('containerSources', `has ${JSON.stringify(source)}, which is neither an IP address nor an IPv4 CIDR like 127.0.0.0/30`);
+/**
+ * Headers the protocol itself reads: a hop header named like one of them would make every token
+ * PUT look like it travelled a number of hops (and be dropped), or break the request.
+ */
+const PROTOCOL_HEADERS = new Set([
+  'host', 'connection', 'content-length', 'transfer-encoding', 'upgrade', 'expect', 'te', 'trailer',
+  'x-forwarded-for', 'forwarded', 'proxy-authorization',
+]);
+
+/** Every problem of a partial fault set (types, ranges, names), one per field; empty when fine. */
+export function faultProblems(f: Record<string, unknown>): { field: string; message: string }[] {
+  const problems: { field: string; message: string }[] = [];
+  const bad = (field: string, message: string) => problems.push({ field, message });
+  const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  for (const field of Object.keys(f)) {
+    if (!Object.hasOwn(defaultFaults, field)) bad(field, `is not a known fault. Known faults: ${Object.keys(defaultFaults).join(', ')}`);
+  }
+  const has = (field: string) => Object.hasOwn(f, field) && f[field] !== undefined;
+  if (has('latencyMs')) {
+    const problem = durationMsProblem(f.latencyMs);
+    if (problem) bad('latencyMs', problem);
+  }
+  if (has('errorRate') && !(isNumber(f.errorRate) && f.errorRate >= 0 && f.errorRate <= 1)) bad('errorRate', `must be a number between 0 and 1 (got ${JSON.stringify(f.errorRate)})`);
+  if (has('throttleRps') && !(isNumber(f.throttleRps) && Number.isInteger(f.throttleRps) && f.throttleRps >= 0 && f.throttleRps <= MAX_THROTTLE_RPS)) {
+    bad('throttleRps', `must be a whole number 0..${MAX_THROTTLE_RPS} (0 = no throttling) (got ${JSON.stringify(f.throttleRps)})`);
+  }
+  if (has('throttleStatus') && !(isNumber(f.throttleStatus) && Number.isInteger(f.throttleStatus) && f.throttleStatus >= 400 && f.throttleStatus <= 599)) {
+    bad('throttleStatus', `must be an HTTP error status 400..599 (got ${JSON.stringify(f.throttleStatus)})`);
+  }
+  if (has('hopLimit') && !(isNumber(f.hopLimit) && Number.isInteger(f.hopLimit) && f.hopLimit >= 1 && f.hopLimit <= 64)) bad('hopLimit', `must be a whole number 1..64, the EC2 range (got ${JSON.stringify(f.hopLimit)})`);
+  if (has('hopHeader')) {
+    const name = f.hopHeader;
+    if (typeof name !== 'string' || !/^[A-Za-z0-9-]{1,64}$/.test(name)) bad('hopHeader', `must be an HTTP header name like X-Imds-Emulator-Hops (got ${JSON.stringify(name)})`);
+    else if (PROTOCOL_HEADERS.has(name.toLowerCase()) || name.toLowerCase().startsWith('x-aws-ec2-metadata-')) {
+      bad('hopHeader', `names a header the protocol itself uses (${name}); pick a header of your own, e.g. X-Imds-Emulator-Hops`);
     }
   }
+  if (has('containerSources')) {
+    if (!Array.isArray(f.containerSources)) bad('containerSources', 'must be a list of IP addresses or IPv4 CIDRs');
+    else {
+      for (const source of f.containerSources as unknown[]) {
+        if (typeof source !== 'string' || !(isIP(source) || parseCidr(source))) {
+          bad('containerSources', `has ${JSON.stringify(source)}, which is neither an IP address nor an IPv4 CIDR like 127.0.0.0/30`);
+          break;
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/** Validates a partial fault set; throws an EmulatorSettingError naming the first bad field. */
+export function checkFaults(f: Partial<Faults>): void {
+  const [first] = faultProblems(f as Record<string, unknown>);
+  if (first) throw new EmulatorSettingError(`Fault "${first.field}" ${first.message}.`);
 }
 
 function ipv4ToNumber(address: string): number | undefined {

@@ -49,8 +49,23 @@ export function normalizeTreePath(path: string, versions: ReadonlySet<string>): 
     if (segment === '' || segment === '.' || segment === '..') {
       throw new Error(`Path "${path}" has an empty or dot segment; IMDS paths are plain names separated by single slashes.`);
     }
+    const unservable = unservableReason(segment);
+    if (unservable) throw new Error(`Path ${JSON.stringify(path)} can never be requested: a name ${unservable}.`);
   }
   return p;
+}
+
+/**
+ * Why a name can never be asked for over HTTP (or would list as something else), or undefined.
+ * A space or a control character breaks the request line, `?` and `#` end the path, a newline
+ * splits a listing line in two, and non-ASCII bytes are refused by clients before they are sent.
+ */
+export function unservableReason(name: string): string | undefined {
+  const bad = /[\s\x00-\x1f\x7f?#]|[^\x00-\x7e]/.exec(name);
+  if (!bad) return undefined;
+  const char = bad[0];
+  const what = char === ' ' ? 'a space' : char === '\n' ? 'a newline' : char === '\0' ? 'a NUL' : char === '?' ? '"?" (it starts a query)' : char === '#' ? '"#" (it starts a fragment)' : /[\x00-\x1f\x7f\s]/.test(char) ? `a control or space character (U+${char.charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()})` : `a non-ASCII character (${JSON.stringify(char)})`;
+  return `with ${what} cannot be requested from IMDS; use letters, digits and - _ . : + = @ ,`;
 }
 
 /** Checks that adding `key` as a leaf does not collide with an existing directory or leaf parent. */
@@ -88,8 +103,9 @@ export interface CompileInput {
 
 /**
  * Compiles the route table. Keys are request paths under a version root with no leading slash:
- * `''` (version root), `meta-data`, `meta-data/` (same listing) and `meta-data/ami-id`.
- * A value requested with a trailing slash is not found, as on the real service.
+ * `''` (version root), `meta-data`, `meta-data/` (same listing), `meta-data/ami-id` and
+ * `meta-data/ami-id/` (same value): the real service answers a value asked with a trailing slash
+ * (botocore asks for `placement/availability-zone/`), and so does AWS's own mock, which strips it.
  */
 export function compileRoutes({ leaves, labels }: CompileInput): Map<string, Route> {
   const dirs = new Map<string, Set<string>>([['', new Set()]]);
@@ -108,16 +124,20 @@ export function compileRoutes({ leaves, labels }: CompileInput): Map<string, Rou
       if (!isLast && !dirs.has(path)) dirs.set(path, new Set());
       parent = path;
     }
+    let route: Route;
     if (isDynamic(leaf)) {
       if (leaf.when === 'compile') {
-        routes.set(key, fixedRoute('value', leaf.produce(leaves)));
+        route = fixedRoute('value', leaf.produce(leaves));
       } else {
         const first = leaf.produce(leaves);
-        routes.set(key, { kind: 'value', body: first, headers: routeHeaders(TEXT_PLAIN, first.length), produce: () => leaf.produce(leaves) });
+        route = { kind: 'value', body: first, headers: routeHeaders(TEXT_PLAIN, first.length), produce: () => leaf.produce(leaves) };
       }
     } else {
-      routes.set(key, fixedRoute('value', leaf));
+      route = fixedRoute('value', leaf);
     }
+    // One more Map entry instead of string work on every request.
+    routes.set(key, route);
+    routes.set(key + '/', route);
   }
   for (const [dir, children] of dirs) {
     const body = Buffer.from([...children].sort(compareNames).join('\n'));

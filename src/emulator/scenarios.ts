@@ -3,7 +3,16 @@
 // tree dirty, so the next request recompiles the routes once.
 import { imdsJson, isoSeconds } from './credentials';
 import { InstanceFacts } from './defaultInstance';
+import { EmulatorSettingError, boundedTimeout, durationSecondsProblem } from './bounds';
 import { Leaf, deleteSubtree } from './metadataTree';
+
+/** A bad scenario option; `option` names it so a config can name its own key. */
+export class ScenarioOptionError extends EmulatorSettingError {
+  constructor(readonly option: string, message: string) {
+    super(message);
+    this.name = 'ScenarioOptionError';
+  }
+}
 
 export const scenarioNames = ['none', 'spot-interruption', 'rebalance', 'scheduled-events', 'asg-lifecycle', 'iam-role-attach'] as const;
 export type ScenarioName = (typeof scenarioNames)[number];
@@ -69,14 +78,22 @@ function timeOption(opts: ScenarioOptions, key: 'time' | 'noticeTime' | 'notBefo
   const value = opts[key];
   if (value === undefined) return undefined;
   const ms = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? Date.parse(value) : NaN;
-  if (Number.isNaN(ms)) throw new Error(`Scenario option "${key}" must be an RFC 3339 time like 2020-01-07T01:03:47Z (got ${JSON.stringify(value)}).`);
+  if (Number.isNaN(ms)) throw new ScenarioOptionError(key, `Scenario option "${key}" must be an RFC 3339 time like 2020-01-07T01:03:47Z (got ${JSON.stringify(value)}).`);
   return ms;
 }
 
 function seconds(opts: ScenarioOptions, key: keyof ScenarioOptions, fallback: number): number {
   const value = opts[key] ?? fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new Error(`Scenario option "${key}" must be a number of seconds ≥ 0 (got ${JSON.stringify(value)}).`);
+  const problem = durationSecondsProblem(value);
+  if (problem) throw new ScenarioOptionError(key, `Scenario option "${key}" ${problem}.`);
+  return value as number;
+}
+
+/** A free-text option: a string of printable characters, served inside JSON or a leaf. */
+function textOption(opts: ScenarioOptions, key: 'eventId' | 'targetState', fallback: string): string {
+  const value = opts[key] ?? fallback;
+  if (typeof value !== 'string' || !/^[\x20-\x7e]{1,256}$/.test(value)) {
+    throw new ScenarioOptionError(key, `Scenario option "${key}" must be printable ASCII text of 1..256 characters (got ${JSON.stringify(value)}).`);
   }
   return value;
 }
@@ -106,7 +123,7 @@ class Timeline {
       };
       if (delay <= 0) enter();
       else {
-        const timer = setTimeout(enter, delay * 1000);
+        const timer = boundedTimeout(enter, delay * 1000);
         timer.unref();
         this.timers.push(timer);
       }
@@ -125,11 +142,11 @@ class Timeline {
 
 export function createScenario(name: string, options: object | undefined, ctx: ScenarioContext): ActiveScenario {
   if (!(scenarioNames as readonly string[]).includes(name)) {
-    throw new Error(`Unknown scenario "${name}". Known scenarios: ${scenarioNames.join(', ')}.`);
+    throw new EmulatorSettingError(`Unknown scenario "${name}". Known scenarios: ${scenarioNames.join(', ')}.`);
   }
   const opts = (options ?? {}) as ScenarioOptions;
   for (const key of Object.keys(opts)) {
-    if (!optionKeys.has(key)) throw new Error(`Unknown scenario option "${key}" for scenario "${name}". Known options: ${[...optionKeys].join(', ')}.`);
+    if (!optionKeys.has(key)) throw new ScenarioOptionError(key, `Unknown scenario option "${key}" for scenario "${name}". Known options: ${[...optionKeys].join(', ')}.`);
   }
   const scenario = name as ScenarioName;
   const md = (leaves: Map<string, Leaf>, key: string, value: string) => leaves.set('meta-data/' + key, Buffer.from(value));
@@ -143,7 +160,7 @@ export function createScenario(name: string, options: object | undefined, ctx: S
       const notice = seconds(opts, 'noticeSeconds', 120);
       const fixedTime = timeOption(opts, 'time');
       const action = opts.action ?? 'terminate';
-      if (!['terminate', 'stop', 'hibernate'].includes(action)) throw new Error(`Scenario option "action" must be terminate, stop or hibernate (got ${JSON.stringify(action)}).`);
+      if (!['terminate', 'stop', 'hibernate'].includes(action)) throw new ScenarioOptionError('action', `Scenario option "action" must be terminate, stop or hibernate (got ${JSON.stringify(action)}).`);
       const timeline = new Timeline(ctx, [delay]);
       return {
         name: scenario,
@@ -181,7 +198,7 @@ export function createScenario(name: string, options: object | undefined, ctx: S
       const duration = seconds(opts, 'durationSeconds', 2 * 3600);
       const code = opts.code ?? 'system-reboot';
       const state = opts.state ?? 'active';
-      if (!['active', 'completed', 'canceled'].includes(state)) throw new Error(`Scenario option "state" must be active, completed or canceled (got ${JSON.stringify(state)}).`);
+      if (!['active', 'completed', 'canceled'].includes(state)) throw new ScenarioOptionError('state', `Scenario option "state" must be active, completed or canceled (got ${JSON.stringify(state)}).`);
       const fixedNotBefore = timeOption(opts, 'notBefore');
       const fixedNotAfter = timeOption(opts, 'notAfter');
       const fixedDeadline = timeOption(opts, 'notBeforeDeadline');
@@ -192,7 +209,9 @@ export function createScenario(name: string, options: object | undefined, ctx: S
         'instance-retirement': 'The instance is scheduled for retirement',
         'instance-stop': 'The instance is scheduled for a stop',
       };
-      if (!(code in descriptions)) throw new Error(`Scenario option "code" must be one of ${Object.keys(descriptions).join(', ')} (got ${JSON.stringify(code)}).`);
+      // Own keys only: `toString` is "in" every object and would serve `"Description" : undefined`.
+      if (typeof code !== 'string' || !Object.hasOwn(descriptions, code)) throw new ScenarioOptionError('code', `Scenario option "code" must be one of ${Object.keys(descriptions).join(', ')} (got ${JSON.stringify(code)}).`);
+      const eventId = textOption(opts, 'eventId', 'instance-event-0d59937288b749b32');
       const timeline = new Timeline(ctx, [delay]);
       return {
         name: scenario,
@@ -204,7 +223,7 @@ export function createScenario(name: string, options: object | undefined, ctx: S
             NotBefore: eventTime(start),
             Code: code,
             Description: descriptions[code],
-            EventId: opts.eventId ?? 'instance-event-0d59937288b749b32',
+            EventId: eventId,
             NotAfter: eventTime(fixedNotAfter ?? start + duration * 1000),
             State: state,
           };
@@ -218,7 +237,7 @@ export function createScenario(name: string, options: object | undefined, ctx: S
 
     case 'asg-lifecycle': {
       const delay = seconds(opts, 'delaySeconds', 0);
-      const target = opts.targetState ?? 'Terminated';
+      const target = textOption(opts, 'targetState', 'Terminated');
       const timeline = new Timeline(ctx, [delay]);
       return {
         name: scenario,
@@ -272,4 +291,10 @@ export function scenarioInfo(): { name: ScenarioName; description: string }[] {
     { name: 'asg-lifecycle', description: 'Auto Scaling target-lifecycle-state goes InService → Terminated.' },
     { name: 'iam-role-attach', description: 'No role → role info present → credentials present, over a few seconds.' },
   ];
+}
+
+/** Checks a scenario and its options without starting it; throws what createScenario would. */
+export function checkScenario(name: string, options: object | undefined): void {
+  const inert: ScenarioContext = { now: Date.now, facts: {} as InstanceFacts, invalidate: () => undefined, resetRoleCredentials: () => undefined };
+  createScenario(name, options, inert).dispose();
 }

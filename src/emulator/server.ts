@@ -9,12 +9,13 @@ import { AddressInfo, Socket } from 'node:net';
 import { CredentialRotator, CredentialTimings, defaultCredentialTimings } from './credentials';
 import { InstanceFacts, defaultInstance, defaultUserData, imdsVersions } from './defaultInstance';
 import { errorResponse } from './errorResponses';
+import { EmulatorSettingError, durationSecondsProblem } from './bounds';
 import { Faults, SourceMatcher, checkFaults, defaultFaults, hopsOf } from './faults';
 import { buildInstanceLabels, buildInstanceLeaves, regionOfZone } from './instanceTree';
 import { Leaf, Route, compileRoutes, deleteSubtree, findLeafConflict, normalizeTreePath } from './metadataTree';
 import { ActiveScenario, createScenario } from './scenarios';
 import { TokenStore, parseTokenTtl } from './tokens';
-import { AemmConfig, ResolvedConfig, TreeOperation, isLoopback, resolveAemmConfig } from './aemmConfig';
+import { AemmConfig, AemmConfigError, ResolvedConfig, TreeOperation, isLoopback, resolveAemmConfig } from './aemmConfig';
 
 export type Imdsv2Mode = 'optional' | 'required';
 
@@ -29,6 +30,15 @@ export interface EmulatorOptions {
   enabled?: boolean;
   /** An AEMM-format config object, or the path of an AEMM JSON config file. */
   config?: AemmConfig | string;
+  /** Refuse a config's unknown and ignored keys instead of warning about them. */
+  strictConfig?: boolean;
+  /** AEMM command-line flags bound to config keys, laid over the config (or over an empty one). */
+  aemmOverlay?: (json: Record<string, unknown>) => Record<string, unknown>;
+  /**
+   * AEMM's mock-ip-count: only the first N distinct client addresses see spot, rebalance, event and
+   * ASG notices; the others get 404. Undefined or negative: every client (the default here).
+   */
+  mockIpCount?: number;
   /** Raw user-data bytes. Default: a small cloud-config; `null` serves none (404). */
   userData?: Buffer | string | null;
   /** Shorthand for faults.latencyMs. */
@@ -39,12 +49,17 @@ export interface EmulatorOptions {
   scenarioOptions?: object;
   /** Lifetime and rotation of role credentials (tests use a few seconds). */
   credentials?: Partial<CredentialTimings>;
+  /**
+   * Told about an exception inside a request handler (the client got a bare 500). Default: one
+   * line on stderr. Never given a request body or a secret, only the method, path and error.
+   */
+  onInternalError?: (message: string) => void;
 }
 
 export interface EmulatorStats {
   requests: number;
   tokenPuts: number;
-  /** Requests per request path (query stripped); at most 10,000 distinct paths are kept. */
+  /** Requests per request path (query stripped); at most 10,000 distinct paths and 1 MiB of path text are kept. */
   byPath: Map<string, number>;
   reset(): void;
 }
@@ -63,6 +78,10 @@ export interface Emulator {
   readonly faults: Readonly<Faults>;
   /** Things a config said that have no effect here (shown by the CLI). */
   readonly warnings: readonly string[];
+  /** The notice client limit in force (AEMM's mock-ip-count), or undefined for none. */
+  readonly mockIpCount: number | undefined;
+  /** The config asked to be reloaded when its file changes (AEMM's watch-config-file); the CLI does it. */
+  readonly watchConfigFile: boolean;
   setImdsv2(mode: Imdsv2Mode): void;
   setEnabled(enabled: boolean): void;
   /** Replaces user-data; undefined or null removes it (404, as on an instance launched without any). */
@@ -81,8 +100,24 @@ const TOKEN_PATH = '/latest/api/token';
 const TOKEN_HEADER = 'x-aws-ec2-metadata-token';
 const TTL_HEADER = 'x-aws-ec2-metadata-token-ttl-seconds';
 const MAX_TRACKED_PATHS = 10_000;
+/** Path statistics hold at most this many characters of path text (hostile clients send 15 KB URLs). */
+const MAX_TRACKED_PATH_CHARS = 1024 * 1024;
+/** Paths longer than this are counted in `requests` but never kept by name. */
+const MAX_TRACKED_PATH_LENGTH = 1024;
 
 const versionSet: ReadonlySet<string> = new Set(imdsVersions);
+
+/**
+ * Notice paths (under a version root) and the AEMM mock each belongs to: AEMM counts eligible
+ * client addresses per mock (spot with rebalance, events, ASG lifecycle), so do we.
+ */
+const NOTICE_FAMILIES: ReadonlyMap<string, string> = new Map([
+  ['meta-data/spot/instance-action', 'spot'],
+  ['meta-data/spot/termination-time', 'spot'],
+  ['meta-data/events/recommendations/rebalance', 'spot'],
+  ['meta-data/events/maintenance/scheduled', 'events'],
+  ['meta-data/autoscaling/target-lifecycle-state', 'asg'],
+]);
 const versionsRoute: Route = (() => {
   const body = Buffer.from(imdsVersions.join('\n'));
   return { kind: 'dir', body, headers: ['Content-Type', 'text/plain', 'Content-Length', String(body.length), 'Server', 'EC2ws'] };
@@ -142,6 +177,10 @@ class ImdsEmulator implements Emulator {
   enabled: boolean;
   faults: Faults;
   readonly warnings: string[];
+  readonly mockIpCount: number | undefined;
+  readonly watchConfigFile: boolean;
+  /** Client addresses that see notices, per notice family; each holds at most mockIpCount. */
+  private readonly noticeClients = new Map<string, Set<string>>();
 
   private server: Server;
   private address?: AddressInfo;
@@ -158,6 +197,8 @@ class ImdsEmulator implements Emulator {
   private containerSources = new SourceMatcher([]);
   private throttleWindowStart = 0;
   private throttleCount = 0;
+  private trackedPathChars = 0;
+  private readonly onInternalError: (message: string) => void;
   /** Token PUTs dropped by the hop-limit fault: held open until the client gives up or we close. */
   private readonly heldResponses = new Set<ServerResponse>();
   private readonly sockets = new Set<Socket>();
@@ -168,8 +209,17 @@ class ImdsEmulator implements Emulator {
     this.warnings = [...(config?.warnings ?? [])];
     this.imdsv2 = options.imdsv2 ?? config?.imdsv2 ?? 'optional';
     this.enabled = options.enabled ?? config?.enabled ?? true;
+    const ipCount = options.mockIpCount ?? config?.mockIpCount;
+    if (ipCount !== undefined && !Number.isInteger(ipCount)) throw new Error(`mockIpCount must be a whole number of client addresses (got ${ipCount}).`);
+    this.mockIpCount = ipCount !== undefined && ipCount >= 0 ? ipCount : undefined;
+    this.watchConfigFile = config?.watchConfigFile ?? false;
     this.faults = { ...defaultFaults, containerSources: [] };
+    this.onInternalError = options.onInternalError ?? ((message) => process.stderr.write(`imds-emulator: ${message}\n`));
     const timings = { ...defaultCredentialTimings, ...config?.credentialTimings, ...options.credentials };
+    for (const field of ['ttlSeconds', 'rotateBeforeSeconds'] as const) {
+      const problem = durationSecondsProblem(timings[field], field === 'ttlSeconds' ? 1 : 0);
+      if (problem) throw new EmulatorSettingError(`Credential timing "${field}" ${problem}.`);
+    }
     this.roleCredentials.setTimings(timings);
     this.identityCredentials.setTimings(timings);
     if (config?.credentialTemplate) this.roleCredentials.setTemplate(config.credentialTemplate);
@@ -182,7 +232,16 @@ class ImdsEmulator implements Emulator {
       identityCredentials: () => this.identityCredentials.json(),
     }, userData);
     this.labels = buildInstanceLabels(this.facts);
-    for (const op of config?.operations ?? []) this.applyOperation(op);
+    for (const op of config?.operations ?? []) {
+      try {
+        this.applyOperation(op);
+      } catch (err) {
+        // Name the config key, not the runtime API the error speaks of otherwise.
+        if (op.key === undefined) throw err;
+        const problem = `"${op.key}" ${(err as Error).message.replace(/ Remove it first with setValue\(path, undefined\)\./, ' Remove the other one (null removes a path) or pick another path.')}`;
+        throw new AemmConfigError(`Config ${config?.source} has a problem:\n  - ${problem}`, [problem], [op.key]);
+      }
+    }
 
     if (options.scenario !== undefined) this.setScenario(options.scenario, options.scenarioOptions);
     else if (config && config.scenarios.length > 0) {
@@ -194,13 +253,20 @@ class ImdsEmulator implements Emulator {
       requests: 0,
       tokenPuts: 0,
       byPath: new Map(),
-      reset() {
-        this.requests = 0;
-        this.tokenPuts = 0;
-        this.byPath.clear();
+      reset: () => {
+        this.stats.requests = 0;
+        this.stats.tokenPuts = 0;
+        this.stats.byPath.clear();
+        this.trackedPathChars = 0;
       },
     };
-    this.server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => this.handle(req, res));
+    this.server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => this.guarded(req, res, () => this.handle(req, res)));
+    // CONNECT never reaches the request handler: node would close the socket without a word.
+    this.server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+      const error = errorResponse(405);
+      socket.on('error', () => undefined);
+      socket.end(`HTTP/1.1 405 Method Not Allowed\r\nConnection: close\r\nContent-Type: text/html\r\nContent-Length: ${error.body.length}\r\n\r\n${error.body.toString('latin1')}`);
+    });
     // A client that sends garbage gets a 400 from node and its socket closed; the server goes on.
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
@@ -299,12 +365,13 @@ class ImdsEmulator implements Emulator {
   }
 
   setFaults(faults: Partial<Faults>): void {
-    checkFaults(faults);
     for (const key of Object.keys(faults)) {
-      if (!(key in defaultFaults)) throw new Error(`Unknown fault "${key}". Known faults: ${Object.keys(defaultFaults).join(', ')}.`);
+      if (!Object.hasOwn(defaultFaults, key)) throw new EmulatorSettingError(`Unknown fault "${key}". Known faults: ${Object.keys(defaultFaults).join(', ')}.`);
     }
+    checkFaults(faults);
     const defined = Object.fromEntries(Object.entries(faults).filter(([, v]) => v !== undefined));
-    this.faults = { ...this.faults, ...defined, hopHeader: (defined.hopHeader as string | undefined)?.toLowerCase() ?? this.faults.hopHeader };
+    const hopHeader = typeof defined.hopHeader === 'string' ? defined.hopHeader.toLowerCase() : this.faults.hopHeader;
+    this.faults = { ...this.faults, ...defined, hopHeader };
     this.containerSources = new SourceMatcher(this.faults.containerSources);
   }
 
@@ -341,12 +408,38 @@ class ImdsEmulator implements Emulator {
 
   private currentRoutes(): Map<string, Route> {
     if (this.dirty) {
-      this.dirty = false;
       const leaves = new Map(this.baseLeaves);
       for (const scenario of this.activeScenarios) scenario.apply(leaves);
       this.routes = compileRoutes({ leaves, labels: this.labels });
+      // Only once compiled: a compile that throws is tried again, not left as an empty table.
+      this.dirty = false;
     }
     return this.routes;
+  }
+
+  /**
+   * Runs a handler step; an exception becomes a bare 500 (no stack, no message: internals stay in
+   * the log) and the server goes on serving. The emulator also runs inside the extension host.
+   */
+  private guarded(req: IncomingMessage, res: ServerResponse, step: () => void): void {
+    try {
+      step();
+    } catch (err) {
+      const path = (req.url ?? '/').split('?', 1)[0].slice(0, 200);
+      this.onInternalError(`internal error answering ${req.method} ${path}: ${err instanceof Error ? err.message : String(err)}`);
+      if (res.headersSent) res.destroy();
+      else if (!res.destroyed) this.fail(res, 500);
+    }
+  }
+
+  private countPath(url: string): void {
+    const byPath = this.stats.byPath;
+    const seen = byPath.get(url);
+    if (seen !== undefined) byPath.set(url, seen + 1);
+    else if (byPath.size < MAX_TRACKED_PATHS && url.length <= MAX_TRACKED_PATH_LENGTH && this.trackedPathChars + url.length <= MAX_TRACKED_PATH_CHARS) {
+      byPath.set(url, 1);
+      this.trackedPathChars += url.length;
+    }
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -358,9 +451,7 @@ class ImdsEmulator implements Emulator {
     // Repeated slashes are one: the AWS SDK's MetadataService asks for `//latest/...` (endpoint
     // pathname `/` + path), and the real service answers it.
     if (url.includes('//')) url = url.replace(/\/{2,}/g, '/');
-    const seen = stats.byPath.get(url);
-    if (seen !== undefined) stats.byPath.set(url, seen + 1);
-    else if (stats.byPath.size < MAX_TRACKED_PATHS) stats.byPath.set(url, 1);
+    this.countPath(url);
 
     const faults = this.faults;
     let faultStatus = 0;
@@ -377,7 +468,7 @@ class ImdsEmulator implements Emulator {
     if (faults.latencyMs > 0) {
       const timer = setTimeout(() => {
         this.heldResponses.delete(res);
-        if (!res.destroyed) this.answer(req, res, url, faultStatus);
+        if (!res.destroyed) this.guarded(req, res, () => this.answer(req, res, url, faultStatus));
       }, faults.latencyMs);
       // Closing the emulator must not wait for delayed answers.
       this.heldResponses.add(res);
@@ -414,6 +505,7 @@ class ImdsEmulator implements Emulator {
         const rest = slash < 0 ? '' : url.slice(slash + 1);
         // The token path only takes PUT: a GET there is not a way to get a token.
         if (rest === 'api/token') return this.fail(res, 405);
+        if (this.mockIpCount !== undefined && !this.seesNotices(rest, req.socket.remoteAddress)) return this.fail(res, 404);
         route = this.currentRoutes().get(rest);
       }
     }
@@ -426,6 +518,22 @@ class ImdsEmulator implements Emulator {
     }
     res.writeHead(200, route.headers);
     res.end(route.body);
+  }
+
+  /**
+   * AEMM's mock-ip-count: the first N distinct addresses that ask for a notice path keep seeing
+   * notices; any later address gets 404 there, as AEMM does for the nodes of a cluster beyond N.
+   */
+  private seesNotices(rest: string, remoteAddress: string | undefined): boolean {
+    const family = NOTICE_FAMILIES.get(rest.endsWith('/') ? rest.slice(0, -1) : rest);
+    if (family === undefined) return true;
+    const address = remoteAddress?.startsWith('::ffff:') ? remoteAddress.slice(7) : (remoteAddress ?? '');
+    let clients = this.noticeClients.get(family);
+    if (!clients) this.noticeClients.set(family, (clients = new Set()));
+    if (clients.has(address)) return true;
+    if (clients.size >= this.mockIpCount!) return false;
+    clients.add(address);
+    return true;
   }
 
   private putToken(req: IncomingMessage, res: ServerResponse, url: string): void {
@@ -459,14 +567,21 @@ class ImdsEmulator implements Emulator {
 
 /** Starts an emulator and resolves once it listens. Close it with `close()`. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const config = options.config === undefined ? undefined : await resolveAemmConfig(options.config);
+  const config =
+    options.config === undefined && options.aemmOverlay === undefined
+      ? undefined
+      : await resolveAemmConfig(options.config ?? {}, Date.now(), { strict: options.strictConfig, overlay: options.aemmOverlay });
   const emulator = new ImdsEmulator(options, config);
   // A config written for AEMM usually says 0.0.0.0: never open the instance's secrets to the network
-  // because a file said so. Only an explicit host option binds beyond loopback.
-  if (options.host === undefined && config?.host !== undefined && !isLoopback(config.host)) {
-    throw new Error(`Config ${config.source} asks to listen on ${config.host}, beyond loopback. Pass the host explicitly (--host ${config.host}) if you really mean it.`);
+  // because a file said so. Only an explicit host option binds beyond loopback; the file still loads.
+  let configHost = config?.host;
+  if (options.host === undefined && configHost !== undefined && !isLoopback(configHost)) {
+    const why = `asks to listen on ${configHost}, beyond loopback. Pass the host explicitly (--host ${configHost}) if you really mean it`;
+    if (options.strictConfig) throw new Error(`Config ${config!.source} ${why}.`);
+    emulator.warnings.push(`${config!.source}: "server.hostname" ${why}; listening on 127.0.0.1 instead.`);
+    configHost = undefined;
   }
-  const host = options.host ?? config?.host ?? '127.0.0.1';
+  const host = options.host ?? configHost ?? '127.0.0.1';
   const port = options.port ?? config?.port ?? 0;
   await emulator.listen(host, port);
   return emulator;

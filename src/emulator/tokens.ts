@@ -5,9 +5,12 @@ import { randomBytes } from 'node:crypto';
 export const MIN_TOKEN_TTL_SECONDS = 1;
 export const MAX_TOKEN_TTL_SECONDS = 21600;
 
-/** Parses the TTL header strictly: a decimal integer 1..21600, else undefined (→ 400). */
+/**
+ * Parses the TTL header strictly: a decimal integer 1..21600 without leading zeros, else
+ * undefined (→ 400). One rule for every spelling: `021600` and `0000060` are both refused.
+ */
 export function parseTokenTtl(header: string | string[] | undefined): number | undefined {
-  if (typeof header !== 'string' || !/^\s*\d{1,6}\s*$/.test(header)) return undefined;
+  if (typeof header !== 'string' || !/^\s*[1-9]\d{0,4}\s*$/.test(header)) return undefined;
   const ttl = Number(header);
   return ttl >= MIN_TOKEN_TTL_SECONDS && ttl <= MAX_TOKEN_TTL_SECONDS ? ttl : undefined;
 }

@@ -12,6 +12,7 @@ import {
   malformedError,
   timeoutError,
   tokenUnavailableError,
+  invalidRequestError,
   tooLargeError,
   unreachableError,
   type ImdsErrorCode,
@@ -25,7 +26,8 @@ import {
   type Env,
   type VersionPolicy,
 } from './endpoint';
-import { DEFAULT_ROOT, TOKEN_PATH, isDirectoryPath, normalizePath, parseListingDetailed, type ParsedListing } from './paths';
+import { DEFAULT_ROOT, TOKEN_PATH, categoryPath, isDirectoryPath, normalizePath, parseListingDetailed, type ParsedListing } from './paths';
+import { DEFAULT_CRAWL_MAX_DEPTH, DEFAULT_CRAWL_MAX_ENTRIES, DEFAULT_CRAWL_MAX_TIME_MS } from './crawlBounds';
 import { Semaphore } from './semaphore';
 import { ANSWER_TIMEOUT_CODES, CONNECT_TIMEOUT_CODE, RESET_CODES, UNREACHABLE_CODES, transportErrorCode } from './transportCodes';
 import { buildSnapshot, errorEntry, valueEntry } from './snapshot';
@@ -34,6 +36,19 @@ import type { ListingEntry, MetadataValue, Snapshot, SnapshotEntry, SnapshotOpti
 export const TOKEN_HEADER = 'x-aws-ec2-metadata-token';
 export const TOKEN_TTL_HEADER = 'x-aws-ec2-metadata-token-ttl-seconds';
 export const MAX_TOKEN_TTL_SECONDS = 21600;
+/** The longest delay a Node timer holds; every timeout option is checked against it. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A crawl that stopped at a bound; the entries read until then are kept in the snapshot. */
+class CrawlStop extends Error {}
+
+/** Checks a numeric option's range, naming it: a bad value must not become a 1 ms timer or a hang. */
+function rangeOption(name: string, value: number, min: number, max: number, whole = true): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (whole && !Number.isInteger(value))) {
+    throw new RangeError(`${name} must be ${whole ? 'a whole number' : 'a number'} from ${min} to ${max} (got ${value}).`);
+  }
+  return value;
+}
 
 /** One HTTP exchange, for the UI's log. Never carries the token or a body. */
 export interface RequestLog {
@@ -205,17 +220,17 @@ export class ImdsClient {
     }
     this.tokenTtlSeconds = ttl;
     this.refreshMarginMs = (options.tokenRefreshMarginSeconds ?? Math.min(60, ttl / 10)) * 1000;
-    this.connectTimeoutMs = options.connectTimeoutMs ?? 1000;
-    this.requestTimeoutMs = options.requestTimeoutMs ?? 5000;
-    this.tokenTimeoutMs = options.tokenTimeoutMs ?? 2000;
-    this.maxRetries = options.maxRetries ?? 3;
-    this.retryBaseDelayMs = options.retryBaseDelayMs ?? 100;
-    this.retryMaxDelayMs = options.retryMaxDelayMs ?? 2000;
-    this.maxResponseBytes = options.maxResponseBytes ?? 1024 * 1024;
+    this.connectTimeoutMs = rangeOption('Connect timeout (ms)', options.connectTimeoutMs ?? 1000, 1, MAX_TIMER_MS, false);
+    this.requestTimeoutMs = rangeOption('Request timeout (ms)', options.requestTimeoutMs ?? 5000, 1, MAX_TIMER_MS, false);
+    this.tokenTimeoutMs = rangeOption('Token timeout (ms)', options.tokenTimeoutMs ?? 2000, 1, MAX_TIMER_MS, false);
+    this.maxRetries = rangeOption('Retries', options.maxRetries ?? 3, 0, 20);
+    this.retryBaseDelayMs = rangeOption('Retry base delay (ms)', options.retryBaseDelayMs ?? 100, 0, MAX_TIMER_MS, false);
+    this.retryMaxDelayMs = rangeOption('Retry maximum delay (ms)', options.retryMaxDelayMs ?? 2000, 0, MAX_TIMER_MS, false);
+    this.maxResponseBytes = rangeOption('Response size limit (bytes)', options.maxResponseBytes ?? 1024 * 1024, 1, 256 * 1024 * 1024);
     this.sourceLabel = options.sourceLabel ?? `imds ${this.endpoint.origin}`;
     this.onRequest = options.onRequest;
     this.onWarning = options.onWarning;
-    const concurrency = options.maxConcurrency ?? 16;
+    const concurrency = rangeOption('Concurrency', options.maxConcurrency ?? 16, 1, 1024);
     this.semaphore = new Semaphore(concurrency);
     this.pool = new Pool(this.endpoint.origin, {
       connections: concurrency,
@@ -252,12 +267,23 @@ export class ImdsClient {
     await this.pool.destroy();
   }
 
-  /** Reads a value (or a listing's raw body). Throws ImdsError for anything but 200. */
-  async get(path: string): Promise<MetadataValue> {
+  /**
+   * Reads a value (or a listing's raw body). Throws ImdsError for anything but 200.
+   * A value asked with a trailing slash (`instance-id/`) gives the value: the real service answers
+   * it as typed; a server that answers 404 to the slash (older mocks) is asked once without it.
+   */
+  async get(path: string, signal?: AbortSignal): Promise<MetadataValue> {
     const normalized = normalizePath(path);
-    const response = await this.read(normalized, false);
+    let response = await this.read(normalized, false, signal);
+    let answered = normalized;
+    const under = categoryPath(normalized).slice(0, -1);
+    if (response.status === 404 && isDirectoryPath(normalized) && under !== '' && under !== 'meta-data' && under !== 'dynamic') {
+      const bare = normalized.slice(0, -1);
+      const retry = await this.read(bare, false, signal);
+      if (retry.status === 200) [response, answered] = [{ ...retry, attempts: response.attempts + retry.attempts }, bare];
+    }
     if (response.status !== 200) throw errorForStatus(response.status, normalized, response.attempts);
-    return { path: normalized, body: response.body, text: response.body.toString('utf8'), status: response.status };
+    return { path: answered, body: response.body, text: response.body.toString('utf8'), status: response.status };
   }
 
   /** Lists a directory. Malformed lines are skipped and reported through onWarning. */
@@ -266,10 +292,10 @@ export class ImdsClient {
   }
 
   /** Lists a directory and says which lines were refused. Throws when nothing usable came back. */
-  async listDetailed(path: string): Promise<ParsedListing> {
+  async listDetailed(path: string, signal?: AbortSignal): Promise<ParsedListing> {
     let normalized = normalizePath(path);
     if (!isDirectoryPath(normalized)) normalized += '/';
-    const response = await this.read(normalized, true);
+    const response = await this.read(normalized, true, signal);
     if (response.status !== 200) throw errorForStatus(response.status, normalized, response.attempts);
     const parsed = parseListingDetailed(normalized, response.body);
     if (parsed.fatal) throw malformedError(normalized, parsed.fatal);
@@ -289,15 +315,36 @@ export class ImdsClient {
   async snapshot(options: SnapshotOptions = {}): Promise<Snapshot> {
     const root = normalizePath(options.root ?? DEFAULT_ROOT);
     const showSecrets = options.showSecrets ?? false;
+    const maxDepth = rangeOption('Crawl depth', options.maxDepth ?? DEFAULT_CRAWL_MAX_DEPTH, 1, 1000);
+    const maxEntries = rangeOption('Crawl entries', options.maxEntries ?? DEFAULT_CRAWL_MAX_ENTRIES, 1, 10_000_000);
+    const maxTimeMs = rangeOption('Crawl time (ms)', options.maxTimeMs ?? DEFAULT_CRAWL_MAX_TIME_MS, 1, MAX_TIMER_MS, false);
     const started = performance.now();
     const before = { ...this.counters };
     const entries: SnapshotEntry[] = [];
+    // Bounds: paths scheduled (not only finished) count, so a listing of a million names never
+    // becomes a million pending reads; the deadline aborts what is in flight.
+    let scheduled = 1;
+    let incomplete: Snapshot['incomplete'];
+    const abort = new AbortController();
+    const stop = (reason: string, at: string) => {
+      incomplete ??= { reason, at };
+    };
+    const deadline = setTimeout(() => {
+      stop(`the crawl took longer than ${maxTimeMs} ms`, '(in flight)');
+      abort.abort(new CrawlStop('deadline'));
+    }, maxTimeMs);
+    const depthOf = (path: string) => path.slice(root.length).split('/').filter((s) => s !== '').length;
     const visit = async (path: string): Promise<void> => {
+      if (abort.signal.aborted) return;
       if (isDirectoryPath(path)) {
         let listing: ParsedListing;
         try {
-          listing = await this.listDetailed(path);
+          listing = await this.listDetailed(path, abort.signal);
         } catch (error) {
+          if (abort.signal.aborted) {
+            if (incomplete?.at === '(in flight)') incomplete.at = path;
+            return;
+          }
           if (path === root) throw error;
           entries.push(errorEntry(path, error));
           return;
@@ -308,36 +355,53 @@ export class ImdsClient {
         }
         entries.push(entry);
         // Listings go out before values: they are the crawl's critical path (the tree's depth).
-        const children = [...listing.entries.filter((e) => e.isDirectory), ...listing.entries.filter((e) => !e.isDirectory)];
+        let children = [...listing.entries.filter((e) => e.isDirectory), ...listing.entries.filter((e) => !e.isDirectory)];
+        if (children.length > 0 && depthOf(path) >= maxDepth) {
+          stop(`the tree is deeper than ${maxDepth} levels (real IMDS is under 10; a server that lists directories in a cycle never ends)`, path);
+          return;
+        }
+        if (scheduled + children.length > maxEntries) {
+          stop(`the tree has more than ${maxEntries} paths (real IMDS has a few hundred)`, path);
+          children = children.slice(0, Math.max(0, maxEntries - scheduled));
+        }
+        scheduled += children.length;
         await Promise.all(children.map((child) => visit(child.path)));
         return;
       }
       try {
-        const value = await this.get(path);
+        const value = await this.get(path, abort.signal);
         entries.push(valueEntry(path, value.body, showSecrets));
       } catch (error) {
+        if (abort.signal.aborted) return;
         if (path === root) throw error;
         entries.push(errorEntry(path, error));
       }
     };
-    await visit(root);
+    try {
+      await visit(root);
+    } finally {
+      clearTimeout(deadline);
+    }
+    if (incomplete?.at === '(in flight)') incomplete.at = root;
     const stats: Snapshot['stats'] = {
       requests: this.counters.requests - before.requests,
       tokenRequests: this.counters.tokenRequests - before.tokenRequests,
       elapsedMs: Math.round((performance.now() - started) * 10) / 10,
     };
     if (this.mode !== 'unknown') stats.imdsMode = this.mode;
-    return buildSnapshot({ source: this.sourceLabel, root, entries, stats });
+    const snapshot = buildSnapshot({ source: this.sourceLabel, root, entries, stats });
+    if (incomplete) snapshot.incomplete = incomplete;
+    return snapshot;
   }
 
   // ---- protocol ------------------------------------------------------------------------------
 
   /** GET with the token policy applied: one fresh token and one more try on a 401. */
-  private async read(path: string, isListing: boolean): Promise<RawResponse> {
+  private async read(path: string, isListing: boolean, signal?: AbortSignal): Promise<RawResponse> {
     if (isImdsDisabled(this.env)) throw disabledError(path);
     if (this.closed) throw new Error('The IMDS client is closed.');
     const token = await this.currentToken(false);
-    const first = await this.send('GET', path, token ? { [TOKEN_HEADER]: token } : {}, this.requestTimeoutMs, isListing);
+    const first = await this.send('GET', path, token ? { [TOKEN_HEADER]: token } : {}, this.requestTimeoutMs, isListing, signal);
     if (first.status !== 401) return first;
     if (this.versionPolicy === 'v1-only') {
       throw new ImdsError({
@@ -354,7 +418,7 @@ export class ImdsClient {
       this.fallbackReason = undefined;
     }
     const fresh = await this.currentToken(true);
-    const second = await this.send('GET', path, fresh ? { [TOKEN_HEADER]: fresh } : {}, this.requestTimeoutMs, isListing);
+    const second = await this.send('GET', path, fresh ? { [TOKEN_HEADER]: fresh } : {}, this.requestTimeoutMs, isListing, signal);
     return { ...second, attempts: first.attempts + second.attempts };
   }
 
@@ -408,7 +472,10 @@ export class ImdsClient {
     }
     if (response.status === 200) {
       const value = response.body.toString('utf8').trim();
-      if (value === '' || /[\s\x00-\x1f]/.test(value)) throw malformedError(TOKEN_PATH, 'the token answer is empty or not a token');
+      // Printable ASCII only: a DEL or non-ASCII byte would make every later GET unsendable.
+      if (value === '' || value.length > 4096 || /[^\x21-\x7e]/.test(value)) {
+        throw malformedError(TOKEN_PATH, 'the token answer is empty, too long, or has characters a token never has (space, control, DEL or non-ASCII)');
+      }
       const granted = Number(response.headers[TOKEN_TTL_HEADER]);
       const ttlSeconds = Number.isFinite(granted) && granted > 0 ? Math.min(granted, this.tokenTtlSeconds) : this.tokenTtlSeconds;
       const expiresAt = requestedAt + ttlSeconds * 1000;
@@ -427,14 +494,15 @@ export class ImdsClient {
   }
 
   /** One logical request: attempts with backoff on 503/429/reset. Answers any status it got. */
-  private async send(method: 'GET' | 'PUT', path: string, headers: Record<string, string>, timeoutMs: number, urgent: boolean): Promise<RawResponse> {
+  private async send(method: 'GET' | 'PUT', path: string, headers: Record<string, string>, timeoutMs: number, urgent: boolean, signal?: AbortSignal): Promise<RawResponse> {
     for (let attempt = 1; ; attempt++) {
+      if (signal?.aborted) throw signal.reason;
       const release = await this.semaphore.acquire(urgent);
       const started = performance.now();
       let outcome: { status: number; body: Buffer; headers: RawResponse['headers'] } | undefined;
       let failure: unknown;
       try {
-        outcome = await this.exchange(method, path, headers, timeoutMs);
+        outcome = await this.exchange(method, path, headers, timeoutMs, signal);
       } catch (error) {
         failure = error;
       } finally {
@@ -449,7 +517,7 @@ export class ImdsClient {
       this.onRequest?.(log);
 
       const retryable = failure instanceof ResetError || (outcome !== undefined && (outcome.status === 503 || outcome.status === 429));
-      if (retryable && attempt <= this.maxRetries && !this.closed) {
+      if (retryable && attempt <= this.maxRetries && !this.closed && !signal?.aborted) {
         await sleep(this.backoffMs(attempt, outcome?.headers['retry-after']));
         continue;
       }
@@ -469,43 +537,61 @@ export class ImdsClient {
     return backoffDelayMs(attempt, { baseMs: this.retryBaseDelayMs, maxMs: this.retryMaxDelayMs }, retryAfter);
   }
 
-  /** One HTTP exchange; transport failures become ImdsError (Timeout, Unreachable, TooLarge) or ResetError. */
-  private async exchange(method: 'GET' | 'PUT', path: string, headers: Record<string, string>, timeoutMs: number) {
-    let response;
+  /**
+   * One HTTP exchange; transport failures become ImdsError (Timeout, Unreachable, TooLarge) or
+   * ResetError. `timeoutMs` bounds the whole exchange, headers and body together: undici's own
+   * body timeout only measures the gap between chunks, so a peer dripping a byte a second would
+   * otherwise hold a request open for ever.
+   */
+  private async exchange(method: 'GET' | 'PUT', path: string, headers: Record<string, string>, timeoutMs: number, outer?: AbortSignal) {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), timeoutMs);
+    const signal = outer ? AbortSignal.any([deadline.signal, outer]) : deadline.signal;
+    const abortedError = (error: unknown): Error => {
+      if (outer?.aborted) return outer.reason instanceof Error ? outer.reason : new CrawlStop('aborted');
+      if (deadline.signal.aborted) return timeoutError(path, timeoutMs, undefined, error);
+      return this.transportError(error, path, timeoutMs);
+    };
     try {
-      response = await this.pool.request({
-        method,
-        path,
-        headers: { 'user-agent': 'ec2-metadata-explorer', accept: '*/*', ...headers },
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-    } catch (error) {
-      throw this.transportError(error, path, timeoutMs);
-    }
-    const declared = Number(response.headers['content-length']);
-    // Destroying a body makes it emit an abort error: give it a listener so it is not uncaught.
-    response.body.on('error', () => undefined);
-    if (Number.isFinite(declared) && declared > this.maxResponseBytes) {
-      response.body.destroy();
-      throw tooLargeError(path, this.maxResponseBytes);
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of response.body) {
-        size += (chunk as Buffer).length;
-        if (size > this.maxResponseBytes) {
-          response.body.destroy();
-          throw tooLargeError(path, this.maxResponseBytes);
-        }
-        chunks.push(chunk as Buffer);
+      let response;
+      try {
+        response = await this.pool.request({
+          method,
+          path,
+          headers: { 'user-agent': 'ec2-metadata-explorer', accept: '*/*', ...headers },
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+          signal,
+        });
+      } catch (error) {
+        throw abortedError(error);
       }
-    } catch (error) {
-      if (isImdsError(error)) throw error;
-      throw this.transportError(error, path, timeoutMs);
+      const declared = Number(response.headers['content-length']);
+      // Destroying a body makes it emit an abort error: give it a listener so it is not uncaught.
+      response.body.on('error', () => undefined);
+      if (Number.isFinite(declared) && declared > this.maxResponseBytes) {
+        response.body.destroy();
+        throw tooLargeError(path, this.maxResponseBytes);
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      try {
+        for await (const chunk of response.body) {
+          size += (chunk as Buffer).length;
+          if (size > this.maxResponseBytes) {
+            response.body.destroy();
+            throw tooLargeError(path, this.maxResponseBytes);
+          }
+          chunks.push(chunk as Buffer);
+        }
+      } catch (error) {
+        if (isImdsError(error)) throw error;
+        throw abortedError(error);
+      }
+      return { status: response.statusCode, body: Buffer.concat(chunks, size), headers: response.headers };
+    } finally {
+      clearTimeout(timer);
     }
-    return { status: response.statusCode, body: Buffer.concat(chunks, size), headers: response.headers };
   }
 
   private transportError(error: unknown, path: string, timeoutMs: number): Error {
@@ -517,6 +603,9 @@ export class ImdsClient {
     if (ANSWER_TIMEOUT_CODES.has(code)) return timeoutError(path, timeoutMs, undefined, error);
     if (RESET_CODES.has(code)) return new ResetError(code === 'UND_ERR_SOCKET' ? 'socket closed' : code, error);
     if (code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED') return new Error('The IMDS client is closed.');
+    // undici refused to send it (a header or path with characters HTTP does not allow): nothing
+    // was sent, so "Cannot reach IMDS" would send the person looking at the network.
+    if (code === 'UND_ERR_INVALID_ARG') return invalidRequestError(path, error);
     const detail = error instanceof Error ? error.message : String(error);
     return unreachableError(path, this.endpoint.origin, code || detail, error);
   }

@@ -88,7 +88,9 @@ export interface EndpointOptions {
 /** Resolves the endpoint: option, then AWS_EC2_METADATA_SERVICE_ENDPOINT, then mode, then IPv4. */
 export function resolveEndpoint(options: EndpointOptions = {}): EndpointChoice {
   const env = options.env ?? process.env;
-  if (options.endpoint !== undefined && options.endpoint.trim() !== '') return { origin: parseEndpoint(options.endpoint), from: 'option' };
+  // An endpoint given but blank is an error (parseEndpoint says so), not a silent fall back to
+  // 169.254.169.254; callers with an empty setting pass undefined.
+  if (options.endpoint !== undefined) return { origin: parseEndpoint(options.endpoint), from: 'option' };
   const envEndpoint = env[ENV_ENDPOINT];
   if (envEndpoint !== undefined && envEndpoint.trim() !== '') return { origin: parseEndpoint(envEndpoint, ENV_ENDPOINT), from: 'env-endpoint' };
   if (options.endpointMode) return { origin: options.endpointMode === 'IPv6' ? IPV6_ENDPOINT : IPV4_ENDPOINT, from: 'mode' };

@@ -168,7 +168,16 @@ export function tooLargeError(path: string, limit: number): ImdsError {
   return new ImdsError({
     code: 'TooLarge', path,
     summary: `Response larger than ${limit} bytes`,
-    remedy: 'IMDS values are small (user data is at most 16 KB): something other than IMDS may be answering; raise the response size limit only if you expect this.',
+    remedy: 'IMDS values are small (user data is at most 16 KB): something other than IMDS is probably answering at this endpoint; check the endpoint and any proxy in between.',
+  });
+}
+
+/** The request could not be sent at all (the HTTP library refused a path or header). */
+export function invalidRequestError(path: string, cause?: unknown): ImdsError {
+  return new ImdsError({
+    code: 'BadRequest', path, cause,
+    summary: 'Request not sent: it has characters HTTP does not allow',
+    remedy: 'IMDS paths and tokens are printable ASCII without spaces: check the path (and, if this follows a token, the endpoint that issued it).',
   });
 }
 

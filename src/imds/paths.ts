@@ -60,6 +60,10 @@ export function normalizePath(input: string): string {
   for (const segment of segments) {
     if (segment === '.' || segment === '..') throw new Error(`IMDS path "${input}" has a "${segment}" segment; give the path without it.`);
     if (/[\x00-\x1f\x7f]/.test(segment)) throw new Error(`IMDS path "${input}" contains a control character.`);
+    // Checked here, before sending: HTTP cannot carry these in a path, and the HTTP library's
+    // refusal would otherwise read like a network failure.
+    if (/\s/.test(segment)) throw new Error(`IMDS path ${JSON.stringify(input)} contains a space; IMDS names never do (tag keys with spaces are not served in metadata).`);
+    if (/[^\x21-\x7e]/.test(segment)) throw new Error(`IMDS path ${JSON.stringify(input)} contains a non-ASCII character; IMDS paths are plain ASCII.`);
   }
   if (segments.length === 0) return '/';
   if (!isVersionSegment(segments[0]) && VERSION_ROOT_NAMES.has(segments[0])) segments.unshift('latest');

@@ -4,7 +4,8 @@
 
 import { promises as fs } from 'node:fs';
 import { isImdsError } from './errors';
-import { SECRET_MASK, isSecretPath, maskSecretsDetailed } from './secrets';
+import { readRegularFile } from './regularFile';
+import { SECRET_MASK, isSecretPath, maskSecretsDetailed, mayHoldSecrets } from './secrets';
 import type { Snapshot, SnapshotEntry } from './types';
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -23,7 +24,7 @@ export function isUtf8(body: Buffer): boolean {
 export function valueEntry(path: string, body: Buffer, showSecrets: boolean, status = 200): SnapshotEntry {
   if (!isUtf8(body)) {
     // Base64 of a credential body would carry its secrets unmasked: hide such a body whole.
-    if (!showSecrets && isSecretPath(path)) return hiddenBinarySecret(path, status);
+    if (!showSecrets && (isSecretPath(path) || binaryMayHoldSecrets(body))) return hiddenBinarySecret(path, status);
     return { path, kind: 'value', status, value: body.toString('base64'), encoding: 'base64' };
   }
   const text = body.toString('utf8');
@@ -32,6 +33,11 @@ export function valueEntry(path: string, body: Buffer, showSecrets: boolean, sta
   return masked.masked
     ? { path, kind: 'value', status, value: masked.text, encoding: 'utf8', masked: true }
     : { path, kind: 'value', status, value: text, encoding: 'utf8' };
+}
+
+/** A binary body (not UTF-8) that still spells a secret field name in ASCII somewhere. */
+function binaryMayHoldSecrets(body: Buffer): boolean {
+  return mayHoldSecrets(body.toString('latin1'));
 }
 
 function hiddenBinarySecret(path: string, status: number): SnapshotEntry {
@@ -78,8 +84,11 @@ export function maskSnapshot(snapshot: Snapshot): Snapshot {
   return {
     ...snapshot,
     entries: snapshot.entries.map((entry) => {
-      if (entry.kind !== 'value' || entry.value === undefined || !isSecretPath(entry.path)) return entry;
-      if (entry.encoding === 'base64') return hiddenBinarySecret(entry.path, entry.status);
+      // By path and by content: a credential body may sit at any path (a role listed as a directory).
+      if (entry.kind !== 'value' || entry.value === undefined) return entry;
+      if (entry.encoding === 'base64') {
+        return isSecretPath(entry.path) || binaryMayHoldSecrets(Buffer.from(entry.value, 'base64')) ? hiddenBinarySecret(entry.path, entry.status) : entry;
+      }
       const masked = maskSecretsDetailed(entry.path, entry.value);
       return masked.masked ? { ...entry, value: masked.text, masked: true } : entry;
     }),
@@ -112,6 +121,10 @@ export function validateSnapshot(data: unknown, where = 'input'): Snapshot {
   if (o.version !== 1) fail(where, `unsupported "version" ${JSON.stringify(o.version)}; this tool reads version 1`);
   for (const key of ['source', 'takenAt', 'root'] as const) if (typeof o[key] !== 'string') fail(where, `"${key}" must be a string`);
   if (!Array.isArray(o.entries)) fail(where, '"entries" must be an array');
+  if (o.incomplete !== undefined) {
+    const inc = o.incomplete as Record<string, unknown> | null;
+    if (inc === null || typeof inc !== 'object' || typeof inc.reason !== 'string' || typeof inc.at !== 'string') fail(where, '"incomplete" must be {"reason": string, "at": string}');
+  }
   const seen = new Set<string>();
   (o.entries as unknown[]).forEach((raw, i) => {
     const at = `entries[${i}]`;
@@ -169,8 +182,11 @@ export async function saveSnapshot(file: string, snapshot: Snapshot, options: { 
   }
 }
 
+/** Largest snapshot file read (a real tree is a few hundred KB). */
+export const MAX_SNAPSHOT_FILE_BYTES = 256 * 1024 * 1024;
+
 export async function loadSnapshot(file: string): Promise<Snapshot> {
-  return parseSnapshot(await fs.readFile(file, 'utf8'), file);
+  return parseSnapshot((await readRegularFile(file, MAX_SNAPSHOT_FILE_BYTES, 'the snapshot file')).toString('utf8'), file);
 }
 
 export interface ChangedPath {

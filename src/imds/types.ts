@@ -28,6 +28,8 @@ export interface SourceState {
   /** `v2` when a token is in use, `v1` when the client fell back to tokenless requests. */
   imdsMode: 'v2' | 'v1' | 'unknown';
   endpoint?: string;
+  /** How a remote source reached the instance (SSM: session or Run Command, and why), once known. */
+  transport?: string;
 }
 
 export type SourceKind = 'emulator' | 'direct' | 'ssm' | 'file';
@@ -37,6 +39,12 @@ export interface SnapshotOptions {
   root?: string;
   /** Include SecretAccessKey/Token in clear text. Default false: they are masked. */
   showSecrets?: boolean;
+  /** Deepest directory read below the root (default 16; real IMDS is under 10 levels). */
+  maxDepth?: number;
+  /** Most paths (directories, values, errors) a crawl keeps (default 20,000; real IMDS has a few hundred). */
+  maxEntries?: number;
+  /** Total time for the whole crawl in ms (default 120,000). */
+  maxTimeMs?: number;
 }
 
 export interface MetadataSource {
@@ -82,4 +90,6 @@ export interface Snapshot {
   entries: SnapshotEntry[];
   /** How the read went: request counts and time, for benchmarks and the doctor. */
   stats?: { requests: number; tokenRequests: number; elapsedMs: number; imdsMode?: 'v2' | 'v1' };
+  /** Set when the crawl stopped at a bound: the entries are what was read until then. */
+  incomplete?: { reason: string; at: string };
 }

@@ -4,7 +4,7 @@
 //   exit 2: an error (usage, credentials, a Region that could not be read)
 // The AWS side (both SDKs) loads on first use with import() of ./fleet (its own bundle).
 import { readFile, writeFile } from 'node:fs/promises';
-import type { CliIo, ParsedArgs } from '../cli/imds';
+import type { CliIo, ParsedArgs } from '../cli/types';
 import type { ChangeRecord } from '../aws/ec2/change';
 import { settableOptions, type EnforceResult, type EnforceTarget } from './enforce';
 import { Pacer } from './pacer';

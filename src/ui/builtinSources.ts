@@ -20,9 +20,14 @@ export class BuiltinSources implements vscode.Disposable {
   private emulatorServer: Emulator | undefined;
   private emulatorStarting: Promise<Emulator> | undefined;
   private detection: Promise<Ec2Evidence> | undefined;
-  /** Bumped on every apply(), so a slow detection from an older apply does nothing. */
+  /** Bumped on every applyNow(), so a slow detection from an older apply does nothing. */
   private generation = 0;
   private applying: Promise<unknown> = Promise.resolve();
+  /** The settings the latest apply() asked for, and its number: a queued older apply is skipped. */
+  private wanted: ExplorerSettings | undefined;
+  private requested = 0;
+  /** What the emulator's source was made from (server URL + client settings), to keep it when unchanged. */
+  private emulatorSourceKey = '';
 
   constructor(
     private readonly registry: SourceRegistry,
@@ -44,8 +49,13 @@ export class BuiltinSources implements vscode.Disposable {
    * listens; EC2 detection (`auto`) goes on in the background and adds "This instance" if it finds EC2.
    */
   apply(settings: ExplorerSettings): Promise<void> {
-    // Settings events can come in bursts: apply them one after another, in order.
-    const run = this.applying.then(() => this.applyNow(settings));
+    // Settings events come in bursts (two settings written in a row are two events), each with the
+    // settings of its moment. They are applied one after another, and a queued apply that a later
+    // one supersedes does nothing: only the latest settings are ever applied, once, whatever the
+    // order in which earlier work finishes.
+    this.wanted = settings;
+    const request = ++this.requested;
+    const run = this.applying.then(() => (request === this.requested ? this.applyNow(this.wanted ?? settings) : undefined));
     this.applying = run.catch(() => undefined);
     return run;
   }
@@ -58,7 +68,13 @@ export class BuiltinSources implements vscode.Disposable {
     } else {
       const emulator = await this.startEmulator();
       if (generation !== this.generation) return;
-      this.registry.addSource(this.emulatorSource(emulator, settings), { origin: 'emulator' });
+      // A change that is not about the emulator's client (the endpoint of This instance) keeps its
+      // source, so its tree is not read again for nothing.
+      const key = JSON.stringify([emulator.url, this.clientKey(settings)]);
+      if (key !== this.emulatorSourceKey || !this.registry.get(EMULATOR_SOURCE_ID)) {
+        this.emulatorSourceKey = key;
+        this.registry.addSource(this.emulatorSource(emulator, settings), { origin: 'emulator' });
+      }
     }
 
     if (settings.source === 'direct') {
@@ -83,6 +99,7 @@ export class BuiltinSources implements vscode.Disposable {
   startEmulatorSource(settings: ExplorerSettings): Promise<Emulator> {
     const run = this.applying.then(async () => {
       const emulator = await this.startEmulator();
+      this.emulatorSourceKey = JSON.stringify([emulator.url, this.clientKey(settings)]);
       this.registry.addSource(this.emulatorSource(emulator, settings), { origin: 'emulator' });
       return emulator;
     });
@@ -103,6 +120,11 @@ export class BuiltinSources implements vscode.Disposable {
   async dispose(): Promise<void> {
     this.generation++;
     await this.stopEmulator();
+  }
+
+  /** The settings an emulator client is made from. */
+  private clientKey(settings: ExplorerSettings): unknown[] {
+    return [settings.versionPolicy, settings.tokenTtlSeconds, settings.connectTimeoutMs, settings.requestTimeoutMs, settings.concurrency];
   }
 
   private clientOptions(settings: ExplorerSettings, label: string): ImdsClientOptions {

@@ -3,7 +3,7 @@
 // it did, so tests and other commands can use it.
 import * as vscode from 'vscode';
 import { normalizePath } from '../imds/paths';
-import { diffSnapshots, maskSnapshot, parseSnapshot, serializeSnapshot, type SnapshotDiff } from '../imds/snapshot';
+import { MAX_SNAPSHOT_FILE_BYTES, diffSnapshots, maskSnapshot, parseSnapshot, serializeSnapshot, type SnapshotDiff } from '../imds/snapshot';
 import type { MetadataSource } from '../imds/types';
 import { bashImdsV2 } from '../snippets/bash';
 import { ExplorerCommand } from './commandIds';
@@ -15,7 +15,8 @@ import { renderSnapshotText } from './snapshotText';
 import type { ExplorerServices } from './services';
 import { FieldNode, MetadataNode, ValueNode, fieldLabelPath, nodePath } from './treeNodes';
 import { SECRET_MASK, isSecretField, visibleText } from './valueFormat';
-import { isSecretPath } from '../imds/secrets';
+import { isSecretPath, isSecretValue } from '../imds/secrets';
+import { readPickedFile } from './readPickedFile';
 import { isUtf8 } from '../imds/snapshot';
 
 /** `{ sourceId, path }` or a bare path: how tests and other commands call go-to-path. */
@@ -109,7 +110,7 @@ export function copyText(s: Pick<ExplorerServices, 'reveals'>, node: ValueNode |
   // Binary goes out as base64, but a credential body is masked first even when it is not UTF-8.
   if (!isUtf8(body) && (revealed || !isSecretPath(node.path))) return { text: body.toString('base64'), masked: false };
   const text = visibleText(node.path, body.toString('utf8'), revealed);
-  return { text, masked: isSecretPath(node.path) && !revealed };
+  return { text, masked: !revealed && isSecretValue(node.path, body.toString('utf8')) };
 }
 
 async function copyValue(s: ExplorerServices, node: MetadataNode | undefined): Promise<string | undefined> {
@@ -134,7 +135,8 @@ export function curlSnippet(source: MetadataSource | undefined, path: string): s
 
 function setRevealed(s: ExplorerServices, node: MetadataNode | undefined, revealed: boolean): boolean {
   const path = node?.kind === 'field' ? node.value.path : node?.kind === 'value' ? node.path : undefined;
-  if (!node || !path || !isSecretPath(path)) return false;
+  const body = node?.kind === 'field' ? node.value.body : node?.kind === 'value' ? node.body : undefined;
+  if (!node || !path || !(isSecretPath(path) || (body !== undefined && isSecretValue(path, body.toString('utf8'))))) return false;
   s.reveals.set(node.sourceId, path, revealed);
   // Say that it happened, never what it showed.
   s.log.info(`${revealed ? 'Revealed' : 'Hid'} the secret fields of ${path} on request`);
@@ -249,7 +251,7 @@ async function compareWithSnapshot(s: ExplorerServices, arg?: SnapshotTarget | M
     if (!file) return undefined;
   }
   try {
-    const saved = maskSnapshot(parseSnapshot(Buffer.from(await vscode.workspace.fs.readFile(file)).toString('utf8'), file.fsPath));
+    const saved = maskSnapshot(parseSnapshot((await readPickedFile(file, MAX_SNAPSHOT_FILE_BYTES, 'the snapshot file')).toString('utf8'), file.fsPath));
     const current = maskSnapshot(await takeSnapshot(source, saved.root));
     const fileName = file.path.slice(file.path.lastIndexOf('/') + 1);
     const left = s.documents.addRendered(`${fileName} (saved)`, renderSnapshotText(saved));

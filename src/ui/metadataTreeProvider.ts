@@ -259,7 +259,11 @@ export class MetadataTreeProvider implements vscode.TreeDataProvider<MetadataNod
     let loading = this.children.get(node.id);
     if (!loading) {
       loading = this.withViewProgress(this.load(node));
-      this.children.set(node.id, loading);
+      // The view may ask for a root it was shown before its source went away (its request crossed
+      // the removal). That answer (nothing) is not kept: kept under the id, the next source opened
+      // with that id would show it instead of reading its own (a settings change that reopens
+      // This instance showed an empty root, never its error).
+      if (this.registry.get(node.sourceId)) this.children.set(node.id, loading);
     }
     return loading;
   }
@@ -284,6 +288,8 @@ export class MetadataTreeProvider implements vscode.TreeDataProvider<MetadataNod
       return node.kind === 'source' ? [errorNode, ...this.sectionNodes(node, source, false)] : [errorNode];
     }
     if (node.kind === 'source') {
+      // Replaced or removed while its listing was read: keep nothing of it.
+      if (this.registry.get(source.id) !== source) return [];
       // A source opens on `latest/`; the listing just read is its children, so keep it.
       const latest = this.remember<DirectoryNode>({ kind: 'directory', id: pathNodeId(node.sourceId, ROOT_PATH), sourceId: node.sourceId, parent: node, path: ROOT_PATH, name: 'latest' });
       this.children.set(latest.id, this.withViewProgress(this.materialize(source, latest, entries)));

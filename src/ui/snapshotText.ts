@@ -9,6 +9,8 @@ const INDENT = '    ';
 
 export function renderSnapshotText(snapshot: Snapshot): string {
   const lines = [`# IMDS snapshot of ${snapshot.source}, taken ${snapshot.takenAt}, root ${snapshot.root}`, ''];
+  // A crawl that stopped at a bound says so first: what follows is not the whole tree.
+  if (snapshot.incomplete) lines.splice(1, 0, `# Incomplete: stopped at ${snapshot.incomplete.at}: ${snapshot.incomplete.reason}.`);
   for (const entry of snapshot.entries) {
     if (entry.kind === 'dir') continue;
     if (entry.kind === 'error') {

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { maskSnapshot } from '../imds/snapshot';
 import type { MetadataSource, Snapshot } from '../imds/types';
-import type { AwsProfile, ManagedInstance, ScriptPlatform, SsmError } from '../sources/ssm';
+import type { AwsProfile, ManagedInstance, ScriptPlatform, SsmError, TransportChoice } from '../sources/ssm';
 import { describeError } from './errorText';
 import { fleetReportMarkdown, parseTag } from './ssmFleetReport';
 import { connectEc2, readEc2Settings } from './ec2Target';
@@ -39,6 +39,8 @@ export interface AddInstanceArgs {
   profile?: string;
   platform?: ScriptPlatform;
   name?: string;
+  /** Default: the imdsExplorer.ssm.transport setting. */
+  transport?: TransportChoice;
 }
 
 /** Arguments of "Compare SSM Fleet…" that skip the pickers (tests, automation): instance ids or a tag. */
@@ -57,6 +59,7 @@ export interface SsmSettings {
   profile?: string;
   region?: string;
   commandTimeoutSeconds: number;
+  transport: TransportChoice;
 }
 
 export function readSsmSettings(): SsmSettings {
@@ -68,6 +71,7 @@ export function readSsmSettings(): SsmSettings {
     profile: text('profile'),
     region: text('region'),
     commandTimeoutSeconds: Number.isFinite(timeout) && timeout >= 5 ? Math.min(3600, Math.round(timeout)) : 60,
+    transport: (['auto', 'session', 'runCommand'] as const).find((t) => t === config.get('transport')) ?? 'auto',
   };
 }
 
@@ -299,6 +303,8 @@ async function addInstance(deps: SsmCommandDeps, args?: AddInstanceArgs): Promis
       platform: instance.platform,
       instanceName: instance.name,
       commandTimeoutSeconds: settings.commandTimeoutSeconds,
+      transport: args?.transport ?? settings.transport,
+      log: deps.log,
       onProgress: (state, detail) => deps.log?.(`SSM ${instance.instanceId}: ${state}: ${detail}`),
     }));
     for (const source of sources) deps.addSource(source);
@@ -312,8 +318,13 @@ async function addInstance(deps: SsmCommandDeps, args?: AddInstanceArgs): Promis
 /** Read-only documents (the script, fleet comparisons): their text is set before they open. */
 class ScriptDocuments implements vscode.TextDocumentContentProvider {
   private readonly texts = new Map<string, string>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  /** An open document of the same URI (another source's script) is read again. */
+  readonly onDidChange = this.changed.event;
   set(uri: vscode.Uri, text: string): void {
+    const before = this.texts.get(uri.toString());
     this.texts.set(uri.toString(), text);
+    if (before !== undefined && before !== text) this.changed.fire(uri);
   }
   provideTextDocumentContent(uri: vscode.Uri): string {
     return this.texts.get(uri.toString()) ?? '';
@@ -328,7 +339,8 @@ async function showScript(documents: ScriptDocuments, deps: SsmCommandDeps): Pro
   if (active?.kind === 'ssm' && typeof (active as { script?: unknown }).script === 'function') {
     const source = active as MetadataSource & { script(): string; label: string };
     text = source.script();
-    platform = text.startsWith('#!') ? 'linux' : 'windows';
+    // A session's script comes after a header with its SHA-256; a Linux script starts #!/bin/sh.
+    platform = /^#!\/bin\/sh$/m.test(text) ? 'linux' : 'windows';
   } else {
     const choice = await vscode.window.showQuickPick(
       [{ label: 'Linux', description: 'AWS-RunShellScript', platform: 'linux' as const }, { label: 'Windows', description: 'AWS-RunPowerShellScript', platform: 'windows' as const }],
@@ -338,7 +350,9 @@ async function showScript(documents: ScriptDocuments, deps: SsmCommandDeps): Pro
     platform = choice.platform;
     text = (platform === 'windows' ? ssm.buildPowerShellSnapshotScript : ssm.buildShellSnapshotScript)({ documentId: '0123456789abcdef' });
   }
-  const uri = vscode.Uri.from({ scheme: SSM_SCRIPT_SCHEME, path: platform === 'windows' ? '/imds-snapshot.ps1' : '/imds-snapshot.sh' });
+  // One document per source: VS Code keeps an open document's text, and sources' scripts differ (transport).
+  const query = active?.kind === 'ssm' ? `source=${encodeURIComponent(active.id)}` : '';
+  const uri = vscode.Uri.from({ scheme: SSM_SCRIPT_SCHEME, path: platform === 'windows' ? '/imds-snapshot.ps1' : '/imds-snapshot.sh', query });
   documents.set(uri, text);
   const document = await vscode.workspace.openTextDocument(uri);
   await vscode.languages.setTextDocumentLanguage(document, platform === 'windows' ? 'powershell' : 'shellscript');

@@ -29,6 +29,12 @@ export class SourceStatusBar implements vscode.Disposable {
     return this.item.text;
   }
 
+  /** The tooltip's Markdown, for tests. */
+  get tooltipText(): string {
+    const tooltip = this.item.tooltip;
+    return typeof tooltip === 'string' ? tooltip : tooltip?.value ?? '';
+  }
+
   update(): void {
     const source = this.registry.active;
     if (!source) {
@@ -42,6 +48,8 @@ export class SourceStatusBar implements vscode.Disposable {
     md.appendMarkdown(`**${vscode.l10n.t('Instance metadata source')}**: ${source.label}\n\n`);
     const endpoint = source.state?.().endpoint;
     if (endpoint) md.appendMarkdown(`${vscode.l10n.t('Endpoint')}: \`${endpoint}\`\n\n`);
+    const transport = source.state?.().transport;
+    if (transport) md.appendMarkdown(`${vscode.l10n.t('Transport')}: ${transport}\n\n`);
     md.appendMarkdown(
       mode === 'IMDSv2'
         ? vscode.l10n.t('IMDSv2: requests carry a session token.')

@@ -16,6 +16,10 @@ import {
 } from '../userdata';
 import { EmulatorCommand } from './emulatorCommands';
 import { describeError, errorLine } from './errorText';
+import { readPickedFile } from './readPickedFile';
+
+/** Largest file read as user-data (EC2 allows 16 KB; bigger files are read to say so). */
+const MAX_USER_DATA_FILE_BYTES = 16 * 1024 * 1024;
 
 export const UserDataCommand = {
   CheckSize: 'imdsExplorer.checkUserDataSize',
@@ -271,7 +275,7 @@ async function bytesToCheck(uri: vscode.Uri | undefined): Promise<{ bytes: Buffe
   // What the person sees (unsaved edits) wins over the file on disk.
   if (document && (document.isDirty || document.isUntitled)) return { bytes: Buffer.from(document.getText(), 'utf8'), name, uri: target };
   try {
-    return { bytes: Buffer.from(await vscode.workspace.fs.readFile(target)), name, uri: target };
+    return { bytes: await readPickedFile(target, MAX_USER_DATA_FILE_BYTES, 'the file'), name, uri: target };
   } catch (error) {
     if (document) return { bytes: Buffer.from(document.getText(), 'utf8'), name, uri: target };
     throw new Error(vscode.l10n.t('Cannot read {0}: {1}', target.toString(), describeError(error).message));
@@ -323,7 +327,7 @@ async function serveFromFileCommand(deps: UserDataCommandDeps, uri: vscode.Uri |
   if (!file) return undefined;
   let bytes: Buffer;
   try {
-    bytes = Buffer.from(await vscode.workspace.fs.readFile(file));
+    bytes = await readPickedFile(file, MAX_USER_DATA_FILE_BYTES, 'the user-data file');
   } catch (error) {
     void vscode.window.showErrorMessage(vscode.l10n.t('Cannot read {0}: {1}', file.toString(true), errorLine(describeError(error))));
     return undefined;

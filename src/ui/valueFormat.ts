@@ -3,7 +3,7 @@
 // in the one place every view of a value passes through. No vscode import.
 import { lookupCategory } from '../imds/catalog';
 import { categoryPath } from '../imds/paths';
-import { SECRET_MASK, isSecretPath, maskSecrets } from '../imds/secrets';
+import { SECRET_MASK, isSecretPath, isSecretValue, maskSecrets } from '../imds/secrets';
 import { isUtf8 } from '../imds/snapshot';
 
 export type ValueStyle = 'text' | 'multiline' | 'json' | 'secret' | 'base64' | 'userData' | 'binary';
@@ -45,6 +45,8 @@ export function valueStyle(path: string, body?: Buffer): ValueStyle {
   if (isUserDataPath(path)) return 'userData';
   if (isSecretPath(path)) return 'secret';
   if (body !== undefined && !isUtf8(body)) return 'binary';
+  // By content too: a credential document served at any other path is just as secret.
+  if (body !== undefined && isSecretValue(path, body.toString('utf8'))) return 'secret';
   const info = lookupCategory(path);
   if (info?.json) return 'json';
   if (info?.base64) return 'base64';
@@ -146,9 +148,9 @@ export function documentText(path: string, body: Buffer, revealed: boolean, t: T
   return { text, language: 'plaintext' };
 }
 
-/** A JSON field of a credential document that must stay hidden unless revealed. */
-export function isSecretField(path: string, key: string): boolean {
-  return isSecretPath(path) && SECRET_FIELDS.has(key);
+/** A JSON field that must stay hidden unless revealed: a secret field name, at any path. */
+export function isSecretField(_path: string, key: string): boolean {
+  return SECRET_FIELDS.has(key);
 }
 
 export { SECRET_MASK };

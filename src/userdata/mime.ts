@@ -245,7 +245,8 @@ function lineBreakBefore(text: string, delimiterStart: number, partStart: number
 /** `type/subtype; name=value; name="quoted value"` with RFC 2231 `name*=utf-8''...` values. */
 export function parseContentType(value: string): { type: string; params: Record<string, string> } {
   const [head, ...rest] = splitOutsideQuotes(value, ';');
-  const params: Record<string, string> = {};
+  // No prototype: a parameter named __proto__ or toString is only ever a parameter.
+  const params = Object.create(null) as Record<string, string>;
   for (const piece of rest) {
     const equals = piece.indexOf('=');
     if (equals <= 0) continue;
@@ -256,9 +257,10 @@ export function parseContentType(value: string): { type: string; params: Record<
       name = name.slice(0, -1);
       raw = decodeExtendedValue(raw);
     }
-    if (!(name in params)) params[name] = raw;
+    if (!Object.hasOwn(params, name)) params[name] = raw;
   }
-  return { type: head.trim().toLowerCase(), params };
+  // Spread keeps every key an own data property (even __proto__) in an ordinary object.
+  return { type: head.trim().toLowerCase(), params: { ...params } };
 }
 
 function splitOutsideQuotes(value: string, separator: string): string[] {

@@ -5,6 +5,9 @@
 // env), and GetCommandInvocation returns the output cut the way the agent and service cut it.
 // Shapes and errors follow the SSM service model (botocore data/ssm/2014-11-06/service-2.json);
 // truncation follows amazon-ssm-agent (pluginutil.StringPrefix, iohandler.DefaultOutputConfig).
+// Session Manager too: StartSession/ResumeSession/TerminateSession and the data channel WebSocket
+// (ssm/sessionService.ts, ssm/sessionAgent.ts), and KMS (`TrentService.*`, ssm/kmsService.ts) for
+// encrypted sessions, all on the same port.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +24,9 @@ import {
   runScript,
   type RunningScript,
 } from './ssm/instanceShell';
+import { KmsService, KmsServiceError } from './ssm/kmsService';
+import type { SessionFaults } from './ssm/sessionAgent';
+import { SessionApiError, SessionService, type SessionRecord } from './ssm/sessionService';
 import { parseAuthorization, verifySignature } from './ssm/sigv4';
 
 export type PingStatus = 'Online' | 'ConnectionLost' | 'Inactive';
@@ -69,6 +75,14 @@ export interface SsmEndpointOptions {
   shell?: string;
   /** A command to a non-Online instance times out with DeliveryTimedOut after this (default: TimeoutSeconds). */
   deliveryTimeoutMs?: number;
+  /** Port to listen on (default: any free port). */
+  port?: number;
+  /** Sessions are KMS-encrypted (Session Manager preferences), with a key of the local KMS. */
+  kms?: boolean;
+  /** Faults of the next sessions' data channels. */
+  sessionFaults?: SessionFaults;
+  /** The agent's wait for each handshake answer (default 15 s, as the agent). */
+  handshakeTimeoutMs?: number;
 }
 
 export interface InjectedFault {
@@ -128,6 +142,20 @@ export interface SsmEndpoint {
   allow(action: string): void;
   /** Resolves when every started invocation has finished. */
   idle(): Promise<void>;
+  /** Sessions started, with their state and data channel statistics. */
+  sessions(): SessionRecord[];
+  /** Sessions not yet terminated (by TerminateSession or the end of their channel). */
+  openSessions(): number;
+  /** Faults of sessions started from now on. */
+  setSessionFaults(faults: SessionFaults): void;
+  /** AWS-StartNonInteractiveCommand missing in the Region (StartSession answers InvalidDocument). */
+  setSessionDocumentMissing(missing: boolean): void;
+  /** Data channel WebSockets refused (HTTP 403), as a proxy that blocks them. */
+  setWebSocketsRefused(refused: boolean): void;
+  /** KMS key ARN sessions are encrypted with (undefined: not encrypted); set to change. */
+  sessionKmsKey(): string | undefined;
+  setSessionKms(enabled: boolean): void;
+  kms: KmsService;
   close(): Promise<void>;
 }
 
@@ -147,6 +175,11 @@ const OPERATION_ACTIONS: Record<string, string> = {
   DescribeInstanceInformation: 'ssm:DescribeInstanceInformation',
   CancelCommand: 'ssm:CancelCommand',
   ListCommandInvocations: 'ssm:ListCommandInvocations',
+  StartSession: 'ssm:StartSession',
+  ResumeSession: 'ssm:ResumeSession',
+  TerminateSession: 'ssm:TerminateSession',
+  GenerateDataKey: 'kms:GenerateDataKey',
+  Decrypt: 'kms:Decrypt',
 };
 
 const INSTANCE_ID_PATTERN = /(^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)/;
@@ -220,6 +253,8 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
   const binDirs = new Map<string, string>();
   const visibleAfterMs = options.invocationVisibleAfterMs ?? 80;
   const defaultShell = options.shell ?? '/bin/bash';
+  const kms = new KmsService(options.region ?? 'us-east-1', accountId);
+  let port = 0;
 
   const later = (ms: number, fn: () => void) => {
     const timer = setTimeout(() => {
@@ -593,7 +628,28 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
     };
   }
 
+  const sessionService = new SessionService({
+    streamBase: () => `ws://127.0.0.1:${port}`,
+    workRoot,
+    kms,
+    handshakeTimeoutMs: options.handshakeTimeoutMs,
+    instance(target) {
+      const instance = instances.get(target);
+      if (!instance || instance.managed === false) return `${target} is not connected.`;
+      if ((instance.pingStatus ?? 'Online') !== 'Online') return `${target} is not connected.`;
+      return { env: { PATH: pathFor(instance), HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8', TMPDIR: tmpDirOf(target), ...instance.env } };
+    },
+  });
+  sessionService.faults = options.sessionFaults ?? {};
+  if (options.kms) sessionService.kmsKeyId = kms.createKey();
+  let caller = 'ssm-test';
+
   const operations: Record<string, (body: Record<string, unknown>) => unknown> = {
+    StartSession: (body) => sessionService.startSession(body, caller),
+    ResumeSession: (body) => sessionService.resumeSession(body),
+    TerminateSession: (body) => sessionService.terminateSession(body),
+    GenerateDataKey: (body) => kms.generateDataKey(body),
+    Decrypt: (body) => kms.decrypt(body),
     SendCommand: sendCommand,
     GetCommandInvocation: getCommandInvocation,
     CancelCommand: cancelCommand,
@@ -601,6 +657,9 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
   };
 
   function resourceFor(operation: string, body: Record<string, unknown>, region: string): string {
+    if (operation === 'StartSession') return `arn:aws:ec2:${region}:${accountId}:instance/${String(body.Target)}`;
+    if (operation === 'TerminateSession' || operation === 'ResumeSession') return `arn:aws:ssm:${region}:${accountId}:session/${String(body.SessionId)}`;
+    if (operation === 'GenerateDataKey' || operation === 'Decrypt') return String(body.KeyId ?? `arn:aws:kms:${region}:${accountId}:key/*`);
     if (operation === 'SendCommand') {
       const id = (body.InstanceIds as string[] | undefined)?.[0];
       return id ? `arn:aws:ec2:${region}:${accountId}:instance/${id}` : `arn:aws:ssm:${region}::document/${String(body.DocumentName)}`;
@@ -646,8 +705,10 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
       sendError(res, new ServiceError('ExpiredTokenException', 'The security token included in the request is expired'));
       return;
     }
-    if (auth.service !== 'ssm') {
-      sendError(res, new ServiceError('InvalidSignatureException', "Credential should be scoped to correct service: 'ssm'. "));
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const service = target.startsWith('TrentService.') ? 'kms' : 'ssm';
+    if (auth.service !== service) {
+      sendError(res, new ServiceError('InvalidSignatureException', `Credential should be scoped to correct service: '${service}'. `));
       return;
     }
     if (options.region && auth.region !== options.region) {
@@ -659,8 +720,8 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
         'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.'));
       return;
     }
-    const target = String(req.headers['x-amz-target'] ?? '');
-    const operation = target.startsWith('AmazonSSM.') ? target.slice('AmazonSSM.'.length) : '';
+    const operation = target.startsWith('AmazonSSM.') ? target.slice('AmazonSSM.'.length)
+      : target.startsWith('TrentService.') && ['GenerateDataKey', 'Decrypt'].includes(target.slice('TrentService.'.length)) ? target.slice('TrentService.'.length) : '';
     if (!String(req.headers['content-type'] ?? '').startsWith('application/x-amz-json-1.1')) {
       sendError(res, new ServiceError('UnknownOperationException', undefined));
       return;
@@ -694,9 +755,11 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
       return;
     }
     try {
+      caller = account.userName ?? 'ssm-test';
       send(res, 200, handler(body));
     } catch (error) {
       if (error instanceof ServiceError) sendError(res, error);
+      else if (error instanceof SessionApiError || error instanceof KmsServiceError) sendError(res, new ServiceError(error.type, error.message || undefined));
       else sendError(res, new ServiceError('InternalServerError', String(error), 500));
     }
   }
@@ -706,8 +769,12 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
       if (!res.headersSent) sendError(res, new ServiceError('InternalServerError', String(error), 500));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  server.on('upgrade', (req, socket, head) => sessionService.upgrade(req, socket, head));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
+  port = (server.address() as AddressInfo).port;
 
   const publicRecord = (invocation: Invocation): InvocationRecord => {
     const { timeoutSeconds: _t, executionTimeoutSeconds: _e, workingDirectory: _w, running: _r, finished: _f, markFinished: _m, ...record } = invocation;
@@ -741,6 +808,14 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
     clearFaults: () => faults.clear(),
     deny: (action) => void denied.add(action),
     allow: (action) => void denied.delete(action),
+    sessions: () => sessionService.records(),
+    openSessions: () => sessionService.openCount(),
+    setSessionFaults: (faults) => void (sessionService.faults = faults),
+    setSessionDocumentMissing: (missing) => void (sessionService.documentMissing = missing),
+    setWebSocketsRefused: (refused) => void (sessionService.refuseWebSockets = refused),
+    sessionKmsKey: () => sessionService.kmsKeyId,
+    setSessionKms: (enabled) => void (sessionService.kmsKeyId = enabled ? (sessionService.kmsKeyId ?? kms.createKey()) : undefined),
+    kms,
     idle: async () => {
       await Promise.all([...invocations.values()].filter((i) => i.startedAt !== undefined).map((i) => i.finished));
     },
@@ -748,6 +823,7 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       for (const invocation of invocations.values()) invocation.running?.cancel();
+      sessionService.close();
       await Promise.all([...invocations.values()].filter((i) => i.running).map((i) => i.finished));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -3,7 +3,7 @@
 // credentials: each wins over IMDS, so the role "does not take effect". Env and home directory are
 // inputs, so tests are hermetic. Only names and key tails are reported, never secret values.
 
-import { promises as fs } from 'node:fs';
+import { readRegularFile } from '../../imds/regularFile';
 import * as path from 'node:path';
 import { WHICH_CREDENTIALS } from '../fixes';
 import { keyTail } from '../format';
@@ -42,7 +42,8 @@ export function parseIni(text: string): IniSections {
 
 async function readIni(file: string): Promise<IniSections | undefined> {
   try {
-    return parseIni(await fs.readFile(file, 'utf8'));
+    // A regular file under 1 MiB only: a FIFO at ~/.aws/credentials must not hang the doctor.
+    return parseIni((await readRegularFile(file, 1024 * 1024, 'the AWS file')).toString('utf8'));
   } catch {
     return undefined;
   }

@@ -37,7 +37,10 @@ export function runLocationCheck(input: LocationInput): { check: DoctorCheck; ra
     }
     const snap = input.snapshot!;
     evidence.push(`snapshot "${snap.source}" taken at ${snap.takenAt}, ${snap.entries} paths`);
-    const via = target.where === 'ssm' ? `through SSM Run Command on ${id ?? target.label}` : `from the saved snapshot ${target.label}`;
+    // The SSM source says which transport served the snapshot, and why `auto` fell back, if it did.
+    const transport = target.source?.state?.().transport;
+    if (transport) evidence.push(`transport: ${transport}`);
+    const via = target.where === 'ssm' ? `through SSM ${transport?.replace(/ \(.*$/, '') ?? 'Run Command'} on ${id ?? target.label}` : `from the saved snapshot ${target.label}`;
     return {
       ranOn: `${via}, from a snapshot taken at ${snap.takenAt}`,
       check: {

@@ -23,7 +23,7 @@ let sdkPromise: Promise<SsmSdk> | undefined;
 /** Loads @aws-sdk/client-ssm once, on first use. */
 export function loadSsmSdk(): Promise<SsmSdk> {
   quietNodeVersionWarning();
-  sdkPromise ??= import('@aws-sdk/client-ssm');
+  sdkPromise ??= import('../../aws/sdkRoom').then((room) => room.ssmSdk);
   return sdkPromise;
 }
 

@@ -1,18 +1,22 @@
 // The `imds` CLI's SSM options: `--ssm INSTANCE_ID` with `--profile`, `--region`, `--ssm-endpoint
-// URL` (the SSM API endpoint override), `--ssm-timeout SECONDS` and `--platform linux|windows`.
+// URL` (the SSM API endpoint override), `--ssm-timeout SECONDS`, `--platform linux|windows` and
+// `--ssm-transport auto|session|run-command`.
 // src/cli/imds.ts hands its unknown options here from createSourceFromArgs; the IMDS options it
 // knows keep their meaning, seen from the instance (--endpoint, --ipv6).
 
 import { IPV6_ENDPOINT } from '../../imds/endpoint';
 import { SsmSource } from './ssmSource';
+import { parseTransportChoice } from './transport';
 
-export const SSM_USAGE = `SSM (read a remote instance through AWS Systems Manager Run Command):
-  --ssm INSTANCE_ID      read that instance's metadata with one Run Command
+export const SSM_USAGE = `SSM (read a remote instance through AWS Systems Manager):
+  --ssm INSTANCE_ID      read that instance's metadata with one Session Manager session or Run Command
   --profile NAME         AWS profile (~/.aws/config; SSO profiles too; default: standard chain)
   --region REGION        AWS Region of the instance (default: profile, then AWS_REGION)
   --ssm-endpoint URL     SSM API endpoint override (VPC endpoint, test endpoint)
   --ssm-timeout SECONDS  longest wait for the command (default 60)
   --platform linux|windows  script to run (default linux; windows runs PowerShell)
+  --ssm-transport auto|session|run-command  how to reach the instance (default auto: a session,
+                         else Run Command when sessions are denied, missing, blocked or KMS fails)
   With --ssm, --endpoint and --ipv6 name the IMDS endpoint as the instance sees it.`;
 
 export interface SsmCliInput {
@@ -27,7 +31,7 @@ export interface SsmCliInput {
   log?: (line: string) => void;
 }
 
-const SSM_OPTIONS = ['ssm', 'profile', 'region', 'ssm-endpoint', 'ssm-timeout', 'platform'];
+const SSM_OPTIONS = ['ssm', 'profile', 'region', 'ssm-endpoint', 'ssm-timeout', 'platform', 'ssm-transport'];
 
 /** An SsmSource when --ssm is given; undefined otherwise. Throws Error with a usage message on bad input. */
 export function ssmSourceFromCli(input: SsmCliInput): SsmSource | undefined {
@@ -54,6 +58,9 @@ export function ssmSourceFromCli(input: SsmCliInput): SsmSource | undefined {
   }
   const platform = value('platform') ?? 'linux';
   if (platform !== 'linux' && platform !== 'windows') throw new Error(`--platform must be linux or windows (got "${platform}").`);
+  const transportText = value('ssm-transport') ?? 'auto';
+  const transport = ['auto', 'session', 'run-command'].includes(transportText) ? parseTransportChoice(transportText) : undefined;
+  if (!transport) throw new Error(`--ssm-transport must be auto, session or run-command (got "${transportText}").`);
   const region = value('region');
   const profile = value('profile');
   const ssmEndpoint = value('ssm-endpoint');
@@ -69,6 +76,8 @@ export function ssmSourceFromCli(input: SsmCliInput): SsmSource | undefined {
     commandTimeoutSeconds: timeout,
     platform,
     revealSecrets: input.showSecrets,
+    transport,
+    log: input.log,
     onProgress: input.log ? (state, detail) => input.log!(`ssm ${instanceId}: ${state}: ${detail}`) : undefined,
   });
 }

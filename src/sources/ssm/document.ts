@@ -140,6 +140,8 @@ export interface Walk {
   tokenRequests: number;
   elapsedMs: number;
   records: Map<string, WalkRecord>;
+  /** Set when the walker stopped at one of its bounds (depth, entries, time) and where. */
+  stopped?: { bound: 'depth' | 'entries' | 'time'; at: string };
 }
 
 function keyValues(line: string): Map<string, string> {
@@ -176,6 +178,10 @@ export function decodeDocument(text: string): Walk {
       walk.requests = Number(values.get('requests') ?? 0) || 0;
       walk.tokenRequests = Number(values.get('token_requests') ?? 0) || 0;
       walk.elapsedMs = Number(values.get('elapsed_ms') ?? 0) || 0;
+      const bound = values.get('stopped');
+      if (bound === 'depth' || bound === 'entries' || bound === 'time') {
+        walk.stopped = { bound, at: Buffer.from(values.get('stopped_at') ?? '', 'base64').toString('utf8') || walk.root };
+      }
     } else if (line.startsWith('R ')) {
       // R <status> <attempts> <payload> <path>; the path is the rest of the line.
       const match = /^R (\d+) (\d+) (\S+) (\/.*)$/.exec(line);

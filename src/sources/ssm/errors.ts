@@ -24,7 +24,14 @@ export type SsmErrorCode =
   | 'Imds'
   | 'Document'
   | 'InvalidRequest'
-  | 'ServiceError';
+  | 'ServiceError'
+  // Session Manager transport (src/sources/ssm/session/)
+  | 'SessionDenied'
+  | 'DocumentMissing'
+  | 'WebSocketFailed'
+  | 'KmsUnusable'
+  | 'HandshakeFailed'
+  | 'SessionFailed';
 
 export class SsmError extends Error {
   readonly code: SsmErrorCode;
@@ -56,6 +63,9 @@ export const OPERATION_ACTIONS: Record<string, string> = {
   GetCommandInvocation: 'ssm:GetCommandInvocation',
   DescribeInstanceInformation: 'ssm:DescribeInstanceInformation',
   CancelCommand: 'ssm:CancelCommand',
+  StartSession: 'ssm:StartSession',
+  TerminateSession: 'ssm:TerminateSession',
+  ResumeSession: 'ssm:ResumeSession',
 };
 
 export interface AwsErrorContext {

@@ -28,3 +28,10 @@ export {
 export { connectSsm, type AwsConnectionOptions } from './awsClient';
 
 export { listAwsProfiles, type AwsProfile } from './profiles';
+export {
+  TRANSPORT_CHOICES,
+  parseTransportChoice,
+  describeTransport,
+  type TransportChoice,
+  type TransportUsed,
+} from './transport';

@@ -2,7 +2,7 @@
 // (`[default]`, `[profile NAME]`) and ~/.aws/credentials (`[NAME]`), with each one's region and
 // whether it signs in through SSO. Read directly (no SDK): listing names must stay cheap.
 
-import { promises as fs } from 'node:fs';
+import { readRegularFile } from '../../imds/regularFile';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -33,7 +33,8 @@ function sections(text: string): Map<string, Map<string, string>> {
 
 async function readOptional(file: string): Promise<string> {
   try {
-    return await fs.readFile(file, 'utf8');
+    // A regular file under 1 MiB only: a FIFO in place of ~/.aws/config must not hang the picker.
+    return (await readRegularFile(file, 1024 * 1024, 'the AWS file')).toString('utf8');
   } catch {
     return '';
   }

@@ -203,8 +203,12 @@ def children(parent, body):
 
 
 def mask(path, body):
-    if SHOW_SECRETS or not any(p.match(path) for p in SECRET_PATHS):
+    if SHOW_SECRETS:
         return body
+    if not any(p.match(path) for p in SECRET_PATHS):
+        # By content too: a credential document at any other path (a role listed as a directory).
+        if not SECRET_FIELD.search(body.decode('utf-8', 'replace')):
+            return body
     text = body.decode('utf-8', 'replace')
     if '{' not in text:
         return body if not text.strip() else MASK.encode()
@@ -233,22 +237,38 @@ def visit(path):
     return record(200, attempts, 'b:' + b64(mask(path, body)), path), []
 
 
+# Bounds, as in the client's crawl: a server that lists directories in a cycle must not run for ever.
+MAX_DEPTH, MAX_ENTRIES, MAX_SECONDS = 16, 20000, 120
+
+
 def main():
     started = time.time()
     lines, level, seen = [], [ROOT], {ROOT}
+    depth, stopped = 0, None
     with ThreadPoolExecutor(max_workers=8) as pool:
         while level:
             following = []
-            for line, found in pool.map(visit, level):
+            for path, (line, found) in zip(level, pool.map(visit, level)):
                 lines.append(line)
+                if found and depth >= MAX_DEPTH:
+                    stopped = stopped or ('depth', path)
+                    continue
                 for child in found:
-                    if child not in seen:
-                        seen.add(child)
-                        following.append(child)
-            level = following
+                    if child in seen:
+                        continue
+                    if len(seen) >= MAX_ENTRIES:
+                        stopped = stopped or ('entries', path)
+                        break
+                    seen.add(child)
+                    following.append(child)
+            level, depth = following, depth + 1
+            if level and time.time() - started > MAX_SECONDS:
+                stopped = stopped or ('time', level[0])
+                break
+    marker = '' if not stopped else ' stopped=%s stopped_at=%s' % (stopped[0], b64(stopped[1].encode('utf-8')))
     with open(RECORDS, 'w') as out:
-        out.write('M tool=python3 mode=%s requests=%d token_requests=%d elapsed_ms=%d\n' % (
-            state['mode'], state['requests'], state['token_requests'], int((time.time() - started) * 1000)))
+        out.write('M tool=python3 mode=%s requests=%d token_requests=%d elapsed_ms=%d%s\n' % (
+            state['mode'], state['requests'], state['token_requests'], int((time.time() - started) * 1000), marker))
         out.write('\n'.join(lines) + '\n')
 
 

@@ -88,7 +88,7 @@ function failWith(code: SsmError['code'], summary: string, remedy: string): neve
   throw new SsmError(code, summary, remedy);
 }
 
-function documentError(error: unknown, instanceId: string): Error {
+export function documentError(error: unknown, instanceId: string): Error {
   if (isImdsError(error)) {
     // IMDS itself refused on the instance (turned off, IMDSv2 problems, unreachable): its remedy applies there.
     return new SsmError('Imds', `On ${instanceId}: ${error.message}`, error.remedy.replace(/<id>/g, instanceId), error);
@@ -177,44 +177,50 @@ export async function snapshotInstances(runner: SsmRunner, target: CommandTarget
     }
     try {
       const walk = decodeDocument(assembleDocument(parts.get(result.instanceId)!));
-      result.walk = walk;
-      let replay = replay1(walk, result.instanceId);
-      // Paths the crawl reaches that the walk skipped: read them by subtree, then replay again.
-      for (let round = 0; replay.missing.length > 0; round++) {
-        if (round >= 2 || replay.missing.length > MAX_SUBTREE_READS) {
-          throw new SsmError('Document', `The walk on ${result.instanceId} skipped ${replay.missing.length} path(s) (${replay.missing.slice(0, 3).join(', ')}…) that could not be read afterwards.`,
-            'Refresh to take the snapshot again; if it persists, report it.');
-        }
-        for (const subtree of replay.missing) {
-          const sub = await snapshotInstances(runner, { instanceIds: [result.instanceId] }, [result.instanceId], { ...options, root: subtree });
-          result.commands += sub[0].commands;
-          // The subtree's own root may answer an error: its record still counts.
-          if (!sub[0].walk) throw sub[0].error ?? new Error(`Reading ${subtree} failed.`);
-          for (const [path, record] of sub[0].walk.records) walk.records.set(path, record);
-        }
-        replay = replay1(walk, result.instanceId);
-      }
-      result.replay = replay;
-      result.snapshot = replay.snapshot;
+      await completeWalk(result, walk, options, started,
+        (subtree) => snapshotInstances(runner, { instanceIds: [result.instanceId] }, [result.instanceId], { ...options, root: subtree }).then((sub) => sub[0]));
     } catch (error) {
       result.error = documentError(error, result.instanceId);
     }
     result.elapsedMs = Date.now() - started;
   }));
 
-  function replay1(walk: Walk, instanceId: string): Replay {
-    return replayWalk(walk, {
-      source: options.label(instanceId),
-      root: options.root,
-      showSecrets: options.showSecrets,
-      stats: {
-        requests: walk.requests,
-        tokenRequests: walk.tokenRequests,
-        elapsedMs: Date.now() - started,
-        ...(walk.mode !== 'unknown' ? { imdsMode: walk.mode } : {}),
-      },
-    });
-  }
-
   return [...results.values()];
+}
+
+/**
+ * Replays a decoded walk into `result` (walk, replay, snapshot). Paths the crawl reaches that the
+ * walk skipped are read by subtree with `readSubtree` (any transport), then replayed again.
+ */
+export async function completeWalk(result: InstanceSnapshot, walk: Walk, options: RemoteSnapshotOptions, started: number,
+  readSubtree: (root: string) => Promise<InstanceSnapshot>): Promise<void> {
+  const replay1 = () => replayWalk(walk, {
+    source: options.label(result.instanceId),
+    root: options.root,
+    showSecrets: options.showSecrets,
+    stats: {
+      requests: walk.requests,
+      tokenRequests: walk.tokenRequests,
+      elapsedMs: Date.now() - started,
+      ...(walk.mode !== 'unknown' ? { imdsMode: walk.mode } : {}),
+    },
+  });
+  result.walk = walk;
+  let replay: Replay = replay1();
+  for (let round = 0; replay.missing.length > 0; round++) {
+    if (round >= 2 || replay.missing.length > MAX_SUBTREE_READS) {
+      throw new SsmError('Document', `The walk on ${result.instanceId} skipped ${replay.missing.length} path(s) (${replay.missing.slice(0, 3).join(', ')}…) that could not be read afterwards.`,
+        'Refresh to take the snapshot again; if it persists, report it.');
+    }
+    for (const subtree of replay.missing) {
+      const sub = await readSubtree(subtree);
+      result.commands += sub.commands;
+      // The subtree's own root may answer an error: its record still counts.
+      if (!sub.walk) throw sub.error ?? new Error(`Reading ${subtree} failed.`);
+      for (const [path, record] of sub.walk.records) walk.records.set(path, record);
+    }
+    replay = replay1();
+  }
+  result.replay = replay;
+  result.snapshot = replay.snapshot;
 }

@@ -12,6 +12,7 @@ import {
   tokenUnavailableError,
   unreachableError,
 } from '../../imds/errors';
+import { DEFAULT_CRAWL_MAX_DEPTH, DEFAULT_CRAWL_MAX_ENTRIES, DEFAULT_CRAWL_MAX_TIME_MS } from '../../imds/crawlBounds';
 import { TOKEN_PATH, isDirectoryPath, parseListingDetailed } from '../../imds/paths';
 import { buildSnapshot, errorEntry, valueEntry } from '../../imds/snapshot';
 import type { ListingEntry, Snapshot, SnapshotEntry } from '../../imds/types';
@@ -75,6 +76,12 @@ function failureError(failure: string, path: string, attempts: number, endpoint:
   }
 }
 
+const STOP_REASONS = {
+  depth: `the tree is deeper than ${DEFAULT_CRAWL_MAX_DEPTH} levels (real IMDS is under 10; a server that lists directories in a cycle never ends)`,
+  entries: `the tree has more than ${DEFAULT_CRAWL_MAX_ENTRIES} paths (real IMDS has a few hundred)`,
+  time: `the walk on the instance took longer than ${DEFAULT_CRAWL_MAX_TIME_MS / 1000} s`,
+} as const;
+
 /** Rebuilds the snapshot the client's crawl would produce from the walk's records. */
 export function replayWalk(walk: Walk, options: ReplayOptions): Replay {
   const entries: SnapshotEntry[] = [];
@@ -87,7 +94,9 @@ export function replayWalk(walk: Walk, options: ReplayOptions): Replay {
     entries.push(errorEntry(path, error));
   };
 
-  const visit = (path: string): void => {
+  // The records come from another machine: their depth is bounded here too (visit recurses).
+  let tooDeep: string | undefined;
+  const visit = (path: string, depth: number): void => {
     const record = walk.records.get(path);
     if (!record) {
       missing.push(path);
@@ -109,13 +118,19 @@ export function replayWalk(walk: Walk, options: ReplayOptions): Replay {
       }
       entries.push(entry);
       listings.set(path, listing.entries);
-      for (const child of listing.entries) visit(child.path);
+      if (listing.entries.length > 0 && depth >= DEFAULT_CRAWL_MAX_DEPTH) {
+        tooDeep ??= path;
+        return;
+      }
+      for (const child of listing.entries) visit(child.path, depth + 1);
       return;
     }
     entries.push(valueEntry(path, record.body, options.showSecrets));
   };
 
-  visit(root);
+  visit(root, 0);
   const snapshot = buildSnapshot({ source: options.source, root, entries, takenAt: options.takenAt, stats: options.stats });
+  const stopped = walk.stopped ?? (tooDeep === undefined ? undefined : { bound: 'depth' as const, at: tooDeep });
+  if (stopped) snapshot.incomplete = { reason: STOP_REASONS[stopped.bound], at: stopped.at };
   return { snapshot, listings, missing };
 }

@@ -76,8 +76,9 @@ export function resolveScriptOptions(options: SnapshotScriptOptions): ResolvedSc
     throw new RangeError(`Token TTL must be a whole number of seconds from 1 to 21600 (got ${tokenTtlSeconds}).`);
   }
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  if (!Number.isInteger(chunkSize) || chunkSize < 1000 || chunkSize > DEFAULT_CHUNK_SIZE) {
-    throw new RangeError(`Chunk size must be 1000..${DEFAULT_CHUNK_SIZE} characters (got ${chunkSize}).`);
+  // 0: the whole document in one part, for transports without an output cap (sessions).
+  if (!Number.isInteger(chunkSize) || (chunkSize !== 0 && (chunkSize < 1000 || chunkSize > DEFAULT_CHUNK_SIZE))) {
+    throw new RangeError(`Chunk size must be 0 (one part) or 1000..${DEFAULT_CHUNK_SIZE} characters (got ${chunkSize}).`);
   }
   const tool = options.tool ?? 'auto';
   if (!['auto', 'python3', 'curl', 'wget'].includes(tool)) throw new Error(`Unknown walker tool "${tool}".`);
@@ -132,9 +133,11 @@ export function buildShellSnapshotScript(options: SnapshotScriptOptions): string
     '# instance. It prints one document: gzip + base64 of one line per path (status, body), between',
     `#   ${MARKER} ${DOCUMENT_FORMAT} part=1/N total=<characters> sha256=<hex> id=<id>   and   ${END_MARKER}`,
     '# SecretAccessKey and Token are masked here, before anything leaves the instance, unless',
-    '# IMDSX_SECRETS=1. Work files live in a private temp directory removed on exit. A document',
-    `# longer than ${o.chunkSize} characters stays as $TMPDIR/imds-explorer-<id>.b64 (mode 600) until`,
-    '# follow-up commands have read its other parts; the next run removes copies older than 30 minutes.',
+    '# IMDSX_SECRETS=1. Work files live in a private temp directory removed on exit.',
+    ...(o.chunkSize > 0 ? [
+      `# A document longer than ${o.chunkSize} characters stays as $TMPDIR/imds-explorer-<id>.b64 (mode 600) until`,
+      '# follow-up commands have read its other parts; the next run removes copies older than 30 minutes.',
+    ] : ['# IMDSX_CHUNK=0: the whole document is printed in one part (a session has no output cap); no copy is kept.']),
     '',
     `IMDSX_ENDPOINT=${shellQuote(o.imdsEndpoint)}  # empty: $AWS_EC2_METADATA_SERVICE_ENDPOINT, else http://169.254.169.254`,
     `IMDSX_ROOT=${shellQuote(o.root)}`,
@@ -196,7 +199,8 @@ imdsx_main() {
   if command -v sha256sum >/dev/null 2>&1; then sum="sha256=$(sha256sum < "$W/doc" | cut -d' ' -f1)"
   elif command -v shasum >/dev/null 2>&1; then sum="sha256=$(shasum -a 256 < "$W/doc" | cut -d' ' -f1)"
   else sum="cksum=$(cksum < "$W/doc" | cut -d' ' -f1)"; fi
-  parts=$(((total + IMDSX_CHUNK - 1) / IMDSX_CHUNK)); [ "$parts" -ge 1 ] || parts=1
+  if [ "$IMDSX_CHUNK" -gt 0 ]; then parts=$(((total + IMDSX_CHUNK - 1) / IMDSX_CHUNK)); else parts=1; fi
+  [ "$parts" -ge 1 ] || parts=1
   if [ "$parts" -gt 1 ]; then
     mv "$W/doc" "$IMDSX_DIR/imds-explorer-$IMDSX_ID.b64" || exit 4
     doc="$IMDSX_DIR/imds-explorer-$IMDSX_ID.b64"
@@ -204,7 +208,7 @@ imdsx_main() {
     doc="$W/doc"
   fi
   printf '%s %s part=1/%s total=%s %s id=%s\n' IMDSX-SSM 1 "$parts" "$total" "$sum" "$IMDSX_ID"
-  dd if="$doc" bs="$IMDSX_CHUNK" count=1 2>/dev/null
+  if [ "$parts" -gt 1 ]; then dd if="$doc" bs="$IMDSX_CHUNK" count=1 2>/dev/null; else cat "$doc"; fi
   printf '\n%s\n' IMDSX-SSM-END
 }
 

@@ -135,10 +135,13 @@ imdsx_children() {
     }' "$W/body"
 }
 
-# imdsx_mask PATH: masks SecretAccessKey/Token in $W/body when PATH holds credentials.
+# imdsx_mask PATH: masks SecretAccessKey/Token in $W/body when PATH holds credentials, or when
+# the body carries such a field at any other path (a role listed as a directory).
 imdsx_mask() {
   [ "$IMDSX_SECRETS" = 1 ] && return 0
-  imdsx_is_secret "$1" || return 0
+  if ! imdsx_is_secret "$1"; then
+    grep -qE '"(SecretAccessKey|Token|SessionToken)"' "$W/body" || return 0
+  fi
   if grep -q '{' "$W/body"; then
     sed -E 's/("(SecretAccessKey|Token|SessionToken)"[[:space:]]*:[[:space:]]*)"([^"\\]|\\.)*"/\1"****************"/g' \
       "$W/body" > "$W/masked" && mv "$W/masked" "$W/body"
@@ -180,8 +183,12 @@ imdsx_shell_walk() {
   : > "$W/walk"
   printf '%s\n' "$IMDSX_ROOT" > "$W/queue"
   : > "$W/seen"
+  # Bounds, as in the client's crawl: depth 16, 20000 paths, 120 s.
+  stopped=''; stopped_at=''
+  root_slashes=$(printf '%s' "$IMDSX_ROOT" | tr -cd / | wc -c)
   # Breadth-first: the loop reads the queue file while children are appended to it.
   while IFS= read -r p; do
+    if [ $(( $(imdsx_now_ms) - started )) -gt 120000 ]; then stopped=time; stopped_at=$p; break; fi
     if ! imdsx_get "$p"; then
       IMDSX_FAIL=$IMDSX_TOKEN_FAIL
       imdsx_record 0 1 e "$p"
@@ -192,15 +199,24 @@ imdsx_shell_walk() {
     else
       case $p in
         */) imdsx_record 200 "$IMDSX_ATTEMPTS" b "$p"
-            imdsx_children "$p" | while IFS= read -r child; do
-              if ! grep -qxF "$child" "$W/seen"; then printf '%s\n' "$child" >> "$W/seen"; printf '%s\n' "$child" >> "$W/queue"; fi
-            done ;;
+            imdsx_children "$p" > "$W/children"
+            if [ -s "$W/children" ] && [ $(( $(printf '%s' "$p" | tr -cd / | wc -c) - root_slashes )) -ge 16 ]; then
+              [ -n "$stopped" ] || { stopped=depth; stopped_at=$p; }
+            else
+              room=$((20000 - $(wc -l < "$W/seen")))
+              if [ "$(wc -l < "$W/children")" -gt "$room" ]; then [ -n "$stopped" ] || { stopped=entries; stopped_at=$p; }; fi
+              [ "$room" -gt 0 ] && head -n "$room" "$W/children" | while IFS= read -r child; do
+                if ! grep -qxF "$child" "$W/seen"; then printf '%s\n' "$child" >> "$W/seen"; printf '%s\n' "$child" >> "$W/queue"; fi
+              done
+            fi ;;
         *) imdsx_mask "$p"; imdsx_record 200 "$IMDSX_ATTEMPTS" b "$p" ;;
       esac
     fi
   done < "$W/queue"
   ended=$(imdsx_now_ms)
-  { printf 'M tool=%s mode=%s requests=%s token_requests=%s elapsed_ms=%s\n' "$IMDSX_TOOL" "$IMDSX_MODE" \
-      "$IMDSX_REQUESTS" "$IMDSX_TOKEN_REQUESTS" "$((ended - started))"; cat "$W/walk"; } > "$W/records"
+  marker=''
+  [ -z "$stopped" ] || marker=" stopped=$stopped stopped_at=$(printf '%s' "$stopped_at" | base64 | tr -d '\n')"
+  { printf 'M tool=%s mode=%s requests=%s token_requests=%s elapsed_ms=%s%s\n' "$IMDSX_TOOL" "$IMDSX_MODE" \
+      "$IMDSX_REQUESTS" "$IMDSX_TOKEN_REQUESTS" "$((ended - started))" "$marker"; cat "$W/walk"; } > "$W/records"
 }
 `;

@@ -1,7 +1,8 @@
-// A MetadataSource that reads a remote instance through AWS Systems Manager Run Command: one
-// command reads the whole tree on the instance (script.ts), and list/get are then served from that
-// snapshot in memory until refresh(). Each Run Command costs about a second, so one per snapshot,
-// never one per node. The AWS SDK loads on first use (awsClient.ts).
+// A MetadataSource that reads a remote instance through AWS Systems Manager: one Session Manager
+// session or one Run Command reads the whole tree on the instance (script.ts), and list/get are
+// then served from that snapshot in memory until refresh(). One per snapshot, never one per node.
+// Which transport runs is chosen here (transport.ts); the snapshot code below it does not care.
+// The AWS SDK loads on first use (awsClient.ts).
 
 import { errorForStatus } from '../../imds/errors';
 import { isDirectoryPath, normalizePath } from '../../imds/paths';
@@ -15,6 +16,14 @@ import { recordError, type Replay } from './replay';
 import type { ProgressState } from './runner';
 import { SsmRunner } from './runner';
 import { buildPowerShellSnapshotScript, buildShellSnapshotScript, type ScriptPlatform, type WalkerTool } from './script';
+import { buildSessionCommand } from './session/command';
+import { kmsDataKeys } from './session/kmsClient';
+import { SESSION_DOCUMENT } from './session/sessionRunner';
+import { snapshotThroughSession } from './session/sessionSnapshot';
+import { describeTransport, isFallbackCause, type TransportChoice, type TransportUsed } from './transport';
+
+/** The session script's document id: fixed, so the script (and its SHA-256) is the same every time. */
+const SESSION_DOCUMENT_ID = '5e5510000000000d';
 
 export const DEFAULT_COMMAND_TIMEOUT_SECONDS = 60;
 
@@ -40,6 +49,14 @@ export interface SsmSourceOptions extends AwsConnectionOptions {
   /** First backoff when SendCommand stays throttled after the SDK's retries (default 1000 ms). */
   throttleRetryBaseMs?: number;
   onProgress?: (state: ProgressState, detail: string) => void;
+  /** auto (default): a session, else Run Command when sessions are not possible; or one of them only. */
+  transport?: TransportChoice;
+  /** KMS endpoint override for encrypted sessions (default the SDK's, AWS_ENDPOINT_URL_KMS included). */
+  kmsEndpoint?: string;
+  /** Transport decisions and session events (never secrets). */
+  log?: (line: string) => void;
+  /** Wait for the agent's session handshake, ms (default 15 s, the agent's own). */
+  sessionHandshakeTimeoutMs?: number;
 }
 
 interface Taken {
@@ -49,6 +66,7 @@ interface Taken {
   replay: Replay;
   commands: number;
   elapsedMs: number;
+  transport: TransportUsed;
 }
 
 const SSM_INSTANCE_ID = /^(i-[0-9a-f]{8}([0-9a-f]{9})?|mi-[0-9a-f]{17})$/;
@@ -67,6 +85,9 @@ export class SsmSource implements MetadataSource {
   private inFlight = new Map<string, Promise<Taken>>();
   private lastTaken?: Taken;
   private generation = 0;
+  /** Set once `auto` fell back: later snapshots of this source use Run Command directly. */
+  private fallbackReason?: string;
+  private kms?: ReturnType<typeof kmsDataKeys>;
 
   constructor(options: SsmSourceOptions) {
     const instanceId = options.instanceId.trim();
@@ -91,14 +112,26 @@ export class SsmSource implements MetadataSource {
   }
 
   /** Statistics of the last snapshot: commands used and time from SendCommand to snapshot. */
-  lastRun(): { commands: number; elapsedMs: number; tool: string; walkMs: number } | undefined {
+  lastRun(): { commands: number; elapsedMs: number; tool: string; walkMs: number; transport: TransportUsed } | undefined {
     const t = this.lastTaken;
-    return t && { commands: t.commands, elapsedMs: t.elapsedMs, tool: t.walk.tool, walkMs: t.walk.elapsedMs };
+    return t && { commands: t.commands, elapsedMs: t.elapsedMs, tool: t.walk.tool, walkMs: t.walk.elapsedMs, transport: t.transport };
   }
 
   state(): SourceState {
     const walk = this.lastTaken?.walk;
-    return { imdsMode: walk?.mode ?? 'unknown', ...(walk?.endpoint ? { endpoint: walk.endpoint } : {}) };
+    return {
+      imdsMode: walk?.mode ?? 'unknown',
+      ...(walk?.endpoint ? { endpoint: walk.endpoint } : {}),
+      ...(this.lastTaken ? { transport: describeTransport(this.lastTaken.transport) } : {}),
+    };
+  }
+
+  /** The transport the next snapshot tries first. */
+  private plannedTransport(): 'session' | 'runCommand' {
+    const choice = this.options.transport ?? 'auto';
+    if (choice === 'runCommand' || this.fallbackReason) return 'runCommand';
+    if (choice === 'auto' && this.options.platform === 'windows') return 'runCommand';
+    return 'session';
   }
 
   refresh(): void {
@@ -112,10 +145,28 @@ export class SsmSource implements MetadataSource {
     const connection = this.connection;
     this.connection = undefined;
     if (connection) (await connection.catch(() => undefined))?.client.destroy();
+    this.kms?.close();
+    this.kms = undefined;
   }
 
-  /** The script a snapshot runs on the instance, as it will be sent (for "Show SSM Script"). */
+  /**
+   * The script a snapshot runs on the instance, as it will be sent (for "Show SSM Script"). For a
+   * session, a header gives the SHA-256 that the session command carries, and the script follows.
+   */
   script(options: SnapshotOptions = {}): string {
+    if (this.plannedTransport() === 'session' && this.options.platform !== 'windows') {
+      const script = this.sessionScript(options.root ?? '/latest/', options.showSecrets ?? false);
+      const { scriptSha256, command } = buildSessionCommand(script);
+      return [
+        `# Transport: Session Manager session (${SESSION_DOCUMENT}), which runs one command without a shell.`,
+        '# The script after the "# ---- script ----" line travels gzip\'d and base64\'d inside',
+        `#   sh -c '…unpack, check the SHA-256, run…' imds-explorer-sha256=${scriptSha256}`,
+        `# (${command.length} characters). SHA-256 of the script (its exact text after that line, no trailing newline):`,
+        `#   ${scriptSha256}`,
+        '# ---- script ----',
+        script,
+      ].join('\n');
+    }
     const build = this.options.platform === 'windows' ? buildPowerShellSnapshotScript : buildShellSnapshotScript;
     return build({
       imdsEndpoint: this.options.imdsEndpoint,
@@ -147,8 +198,58 @@ export class SsmSource implements MetadataSource {
     return pending;
   }
 
+  private sessionScript(root: string, showSecrets: boolean): string {
+    return buildShellSnapshotScript({
+      imdsEndpoint: this.options.imdsEndpoint, root, tokenTtlSeconds: this.options.tokenTtlSeconds, showSecrets,
+      documentId: SESSION_DOCUMENT_ID, chunkSize: 0, tool: this.options.tool,
+    });
+  }
+
   private async take(root: string, showSecrets: boolean): Promise<Taken> {
     const connection = await this.connect();
+    const choice = this.options.transport ?? 'auto';
+    if (this.options.platform === 'windows' && choice === 'session') {
+      throw new SsmError('InvalidRequest', `The session transport runs the Linux walkers; ${this.instanceId} is a Windows instance.`,
+        'Set imdsExplorer.ssm.transport to runCommand (or auto) for Windows instances.');
+    }
+    if (this.plannedTransport() === 'session') {
+      try {
+        return await this.takeBySession(connection, root, showSecrets);
+      } catch (error) {
+        if (choice !== 'auto' || !isFallbackCause(error)) throw error;
+        this.fallbackReason = (error as SsmError).summary;
+        this.options.log?.(`SSM ${this.instanceId}: using Run Command: ${(error as SsmError).toLine()}`);
+      }
+    }
+    return this.takeByRunCommand(connection, root, showSecrets);
+  }
+
+  private async takeBySession(connection: SsmConnection, root: string, showSecrets: boolean): Promise<Taken> {
+    this.kms ??= kmsDataKeys({ region: connection.region, credentials: connection.client.config.credentials, endpoint: this.options.kmsEndpoint });
+    const region = connection.region;
+    const result = await snapshotThroughSession(connection, this.instanceId, {
+      platform: 'linux',
+      imdsEndpoint: this.options.imdsEndpoint,
+      root,
+      tokenTtlSeconds: this.options.tokenTtlSeconds,
+      showSecrets,
+      tool: this.options.tool,
+      timeoutSeconds: this.options.commandTimeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS,
+      label: (id) => `ssm ${id}${region ? ` ${region}` : ''}`,
+      onProgress: (_id, state, detail) => this.options.onProgress?.(state, detail),
+      dataKeys: this.kms.source,
+      log: this.options.log,
+      profile: this.options.profile,
+      documentId: SESSION_DOCUMENT_ID,
+      handshakeTimeoutMs: this.options.sessionHandshakeTimeoutMs,
+    });
+    if (!result.replay || !result.walk) throw new Error('The SSM session returned nothing.');
+    const taken: Taken = { root, showSecrets, walk: result.walk, replay: result.replay, commands: result.commands, elapsedMs: result.elapsedMs, transport: { transport: 'session' } };
+    this.lastTaken = taken;
+    return taken;
+  }
+
+  private async takeByRunCommand(connection: SsmConnection, root: string, showSecrets: boolean): Promise<Taken> {
     const runner = new SsmRunner(connection, { profile: this.options.profile, instanceId: this.instanceId }, this.options.throttleRetryBaseMs);
     const region = connection.region;
     const [result] = await snapshotInstances(runner, { instanceIds: [this.instanceId] }, [this.instanceId], {
@@ -165,7 +266,8 @@ export class SsmSource implements MetadataSource {
       onProgress: (_id, state, detail) => this.options.onProgress?.(state, detail),
     });
     if (result.error || !result.replay || !result.walk) throw result.error ?? new Error('The SSM snapshot returned nothing.');
-    const taken: Taken = { root, showSecrets, walk: result.walk, replay: result.replay, commands: result.commands, elapsedMs: result.elapsedMs };
+    const transport: TransportUsed = { transport: 'runCommand', ...(this.fallbackReason ? { fallbackReason: this.fallbackReason } : {}) };
+    const taken: Taken = { root, showSecrets, walk: result.walk, replay: result.replay, commands: result.commands, elapsedMs: result.elapsedMs, transport };
     this.lastTaken = taken;
     return taken;
   }
@@ -213,7 +315,9 @@ export class SsmSource implements MetadataSource {
   async get(path: string): Promise<MetadataValue> {
     const normalized = normalizePath(path);
     const taken = await this.cover(this.rootFor(normalized), this.options.revealSecrets ?? false);
-    const record = taken.walk.records.get(normalized);
+    // `instance-id/` names the value `instance-id`, as on the service: the walk keys values bare.
+    const bare = normalized.endsWith('/') && normalized.length > 1 ? normalized.slice(0, -1) : undefined;
+    const record = taken.walk.records.get(normalized) ?? (bare === undefined ? undefined : taken.walk.records.get(bare));
     if (record && record.status === 200 && record.body) {
       return { path: normalized, body: record.body, text: record.body.toString('utf8'), status: 200 };
     }

@@ -54,7 +54,7 @@ describe('SSM source in VS Code', function () {
 
   it('adds the instance as a tree root showing the remote tree, read with one Run Command', async () => {
     const sent = endpoint!.countOf('SendCommand');
-    added = ((await vscode.commands.executeCommand(ADD_INSTANCE, { instanceId: INSTANCE, region: 'eu-west-1', profile: 'ssm-test', name: 'remote-web-1' })) as MetadataSource[] | undefined) ?? [];
+    added = ((await vscode.commands.executeCommand(ADD_INSTANCE, { instanceId: INSTANCE, region: 'eu-west-1', profile: 'ssm-test', name: 'remote-web-1', transport: 'runCommand' })) as MetadataSource[] | undefined) ?? [];
     assert.equal(added.length, 1, 'the command returns the source it added');
     const source = added[0];
     assert.equal(source.kind, 'ssm');
@@ -73,6 +73,46 @@ describe('SSM source in VS Code', function () {
     await vscode.commands.executeCommand('workbench.actions.treeView.imdsExplorer.metadata.collapseAll');
     await api.view.reveal(tag, { select: true, focus: false, expand: true });
     await screenshot('ssm-source');
+  });
+
+  it('with transport session: one Session Manager session, no SendCommand, and the status bar says which transport served it', async () => {
+    await vscode.workspace.getConfiguration('imdsExplorer').update('ssm.transport', 'session', vscode.ConfigurationTarget.Global);
+    try {
+      const sent = endpoint!.countOf('SendCommand');
+      const started = endpoint!.countOf('StartSession');
+      // Another Region makes another source id, next to the Run Command one (the endpoint serves any Region).
+      const viaSession = ((await vscode.commands.executeCommand(ADD_INSTANCE, { instanceId: INSTANCE, region: 'eu-west-2', profile: 'ssm-test', name: 'remote-web-1' })) as MetadataSource[] | undefined) ?? [];
+      assert.equal(viaSession.length, 1);
+      added.push(...viaSession);
+      const source = viaSession[0];
+      api.sources.select(source.id);
+      const tag = await waitFor(() => api.tree.findNode(source.id, '/latest/meta-data/tags/instance/Name'), 'the Name tag node through the session');
+      assert.match(String(api.tree.getTreeItem(tag).description ?? ''), /remote-web-1/);
+      assert.equal(endpoint!.countOf('StartSession'), started + 1, 'one session');
+      assert.equal(endpoint!.countOf('SendCommand'), sent, 'no Run Command');
+      await waitFor(() => endpoint!.openSessions() === 0 || undefined, 'the session is closed');
+      api.statusBar.update();
+      assert.match(api.statusBar.tooltipText, /Transport: Session Manager session/);
+      await vscode.commands.executeCommand('workbench.actions.treeView.imdsExplorer.metadata.collapseAll');
+      // Not selected: selecting a node makes its source the active one, and the next test reads the first source.
+      await api.view.reveal(tag, { select: false, focus: false, expand: true });
+      await screenshot('ssm-session');
+
+      // Show SSM Script for this source: the readable script after a header with its SHA-256.
+      const editor = (await vscode.commands.executeCommand('imdsExplorer.ssm.showScript')) as vscode.TextEditor | undefined;
+      assert.ok(editor);
+      const text = editor.document.getText();
+      const hash = /imds-explorer-sha256=([0-9a-f]{64})/.exec(text)?.[1];
+      assert.ok(hash, text.slice(0, 400));
+      const command = String((endpoint!.calls.filter((c) => c.operation === 'StartSession').at(-1)!.body.Parameters as { command: string[] }).command[0]);
+      assert.ok(command.endsWith(`imds-explorer-sha256=${hash}`), 'the session command carries the hash shown');
+      assert.equal(editor.document.languageId, 'shellscript');
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    } finally {
+      // This source is done: the next tests work on the first one.
+      for (const source of added.splice(1)) await api.sources.removeSource(source.id);
+      await vscode.workspace.getConfiguration('imdsExplorer').update('ssm.transport', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('shows the SSM script read-only', async () => {

@@ -143,12 +143,18 @@ describe('metadata explorer commands and settings', () => {
     try {
       await config().update('endpoint', 'ftp://example.invalid', vscode.ConfigurationTarget.Global);
       await config().update('source', 'direct', vscode.ConfigurationTarget.Global);
-      // Settings apply asynchronously: wait for This instance with the bad endpoint.
+      // Settings apply asynchronously: wait for This instance with the bad endpoint. What was
+      // seen last goes into the failure, so a timeout says which part never came.
+      let seen = 'nothing checked';
       const kids = await waitFor(async () => {
+        seen = `sources [${api.sources.all().map((s) => s.id).join(', ')}]`;
         if (!api.sources.get(INSTANCE_SOURCE_ID) || api.sources.get(EMULATOR_SOURCE_ID)) return undefined;
         const rows = await api.tree.getChildren(api.tree.sourceNode(INSTANCE_SOURCE_ID));
+        seen += `, This instance rows [${rows.map((r) => r.kind).join(', ')}]`;
         return rows[0]?.kind === 'error' ? rows : undefined;
-      }, 'This instance shows an error');
+      }, 'This instance shows an error').catch((error: Error) => {
+        throw new Error(`${error.message}; last seen: ${seen}`);
+      });
       assert.equal(kids.length, 1);
       assert.match(String(api.tree.getTreeItem(kids[0]).label), /ftp:/);
     } finally {
@@ -156,6 +162,38 @@ describe('metadata explorer commands and settings', () => {
       await config().update('endpoint', undefined, vscode.ConfigurationTarget.Global);
     }
     await waitFor(() => api.sources.get(EMULATOR_SOURCE_ID) && api.emulator, 'back to the emulator');
+  });
+
+  it("a root asked for after its source closed leaves nothing to the next source opened under its id", async () => {
+    // The view asks for the children of the roots it shows; under load such a request can arrive
+    // after the root's source was closed. Its empty answer must not be kept for the next source
+    // with the same id (This instance, reopened by a settings change).
+    const instance = await startEmulator();
+    try {
+      await config().update('endpoint', instance.url, vscode.ConfigurationTarget.Global);
+      await config().update('source', 'direct', vscode.ConfigurationTarget.Global);
+      await waitFor(() => api.sources.get(INSTANCE_SOURCE_ID) && !api.sources.get(EMULATOR_SOURCE_ID), 'This instance is open');
+      const shown = api.tree.sourceNode(INSTANCE_SOURCE_ID);
+      await config().update('source', undefined, vscode.ConfigurationTarget.Global);
+      await waitFor(() => !api.sources.get(INSTANCE_SOURCE_ID) && api.sources.get(EMULATOR_SOURCE_ID), 'This instance is closed');
+      assert.deepEqual(await api.tree.getChildren(shown), [], 'the late request for the closed root gets nothing');
+      await config().update('endpoint', 'ftp://example.invalid', vscode.ConfigurationTarget.Global);
+      await config().update('source', 'direct', vscode.ConfigurationTarget.Global);
+      let seen: string[] = [];
+      await waitFor(async () => {
+        if (!api.sources.get(INSTANCE_SOURCE_ID) || api.sources.get(EMULATOR_SOURCE_ID)) return undefined;
+        const rows = await api.tree.getChildren(api.tree.sourceNode(INSTANCE_SOURCE_ID));
+        seen = rows.map((r) => r.kind);
+        return rows[0]?.kind === 'error';
+      }, 'the reopened This instance shows its own error').catch((error: Error) => {
+        throw new Error(`${error.message}; its root showed [${seen.join(', ')}]`);
+      });
+    } finally {
+      await config().update('source', undefined, vscode.ConfigurationTarget.Global);
+      await config().update('endpoint', undefined, vscode.ConfigurationTarget.Global);
+      await instance.close();
+    }
+    await waitFor(() => api.sources.get(EMULATOR_SOURCE_ID) && api.emulator && !api.sources.get(INSTANCE_SOURCE_ID), 'back to the emulator');
   });
 
   it('auto-refreshes while the view is visible, and stops when it is hidden', async () => {
@@ -198,6 +236,8 @@ describe('metadata explorer commands and settings', () => {
     assert.equal(missing, undefined, 'a path the instance does not have reveals nothing');
     const dir = await vscode.commands.executeCommand<MetadataNode | undefined>('imdsExplorer.goToPath', 'meta-data/placement');
     assert.equal(dir?.kind, 'directory', 'a directory typed without its slash is found');
+    const leaf = await vscode.commands.executeCommand<MetadataNode | undefined>('imdsExplorer.goToPath', 'meta-data/instance-id/');
+    assert.ok(leaf?.kind === 'value' && leaf.path === '/latest/meta-data/instance-id', 'a value typed with a slash reveals the value');
   });
 
   it('go to path without a path opens a picker of catalogued and instance paths, which can be dismissed', async () => {

@@ -87,6 +87,9 @@ export async function startSsmWorld(options: { emulator?: EmulatorOptions; insta
         credentials: endpoint.credentials,
         imdsEndpoint: emulator.url,
         commandTimeoutSeconds: 30,
+        // The Run Command tests keep Run Command; session tests ask for `session` or `auto`.
+        transport: 'runCommand',
+        kmsEndpoint: endpoint.url,
         ...overrides,
       });
       sources.push(source);

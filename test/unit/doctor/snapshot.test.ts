@@ -155,4 +155,19 @@ describe('doctor: through the real SsmSource (local SSM endpoint → script on t
     assert.equal(creds.status, 'warn');
     assert.match(creds.summary, /Role attached but credentials not yet there/);
   });
+
+  it('the location check says which SSM transport served the snapshot, and why auto fell back', async () => {
+    const viaSession = await runDoctor(targetFromSource(world.source({ transport: 'auto' })), { env: {}, homeDir: home.dir });
+    assert.match(viaSession.ranOn, /^through SSM Session Manager session on i-0123456789abcdef0/);
+    assert.ok(check(viaSession, 'location').evidence.includes('transport: Session Manager session'));
+    world.endpoint.setSessionDocumentMissing(true);
+    try {
+      const fellBack = await runDoctor(targetFromSource(world.source({ transport: 'auto' })), { env: {}, homeDir: home.dir });
+      assert.match(fellBack.ranOn, /^through SSM Run Command on /);
+      assert.ok(check(fellBack, 'location').evidence.some((e) => /^transport: Run Command \(fell back from a session: .*AWS-StartNonInteractiveCommand is not available/.test(e)),
+        check(fellBack, 'location').evidence.join('\n'));
+    } finally {
+      world.endpoint.setSessionDocumentMissing(false);
+    }
+  });
 });

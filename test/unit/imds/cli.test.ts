@@ -52,6 +52,14 @@ describe('imds ls / get', () => {
     assert.equal(JSON.parse(shown.out).SecretAccessKey, secret);
   });
 
+  it('get PATH/ prints the value of a leaf, masked like the leaf', async () => {
+    assert.equal((await imds('--endpoint', emu.url, 'get', 'meta-data/instance-id/')).out, 'i-0123456789abcdef0');
+    const secret = JSON.parse(emu.getValue(ROLE)!.toString()).SecretAccessKey as string;
+    const masked = await imds('--endpoint', emu.url, 'get', ROLE + '/');
+    assert.equal(masked.code, 0);
+    assert.ok(!masked.out.includes(secret) && JSON.parse(masked.out).SecretAccessKey === '****************');
+  });
+
   it('writes binary user-data byte for byte', async () => {
     const gz = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xff, 0xfe, 0x00]);
     const original = emu.getValue('/latest/user-data');

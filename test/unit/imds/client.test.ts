@@ -361,9 +361,11 @@ describe('response checks', () => {
 
   it('skips malformed listing lines, says which, and keeps the rest', async () => {
     const emu = await emulator();
-    emu.setValue('meta-data/tags/instance/bad\u0001key', 'x');
+    // The emulator refuses names it could never serve; a front puts the bad line in the listing.
+    assert.throws(() => emu.setValue('meta-data/tags/instance/bad\u0001key', 'x'), /can never be requested/);
+    const f = await front(emu.url, (r) => (r.path === '/latest/meta-data/tags/instance/' ? { kind: 'body', body: 'Environment\nName\nbad\u0001key' } : { kind: 'forward' }));
     const warnings: string[] = [];
-    const c = client({ endpoint: emu.url, onWarning: (w) => warnings.push(w) });
+    const c = client({ endpoint: f.url, onWarning: (w) => warnings.push(w) });
     const entries = await c.list('/latest/meta-data/tags/instance/');
     assert.deepEqual(entries.map((e) => e.name), ['Environment', 'Name']);
     assert.match(warnings.join('\n'), /control character/);
@@ -395,6 +397,26 @@ describe('response checks', () => {
       assert.equal(e.message, 'Not found (404): /latest/meta-data/spot/instance-action');
     }));
     await assert.rejects(c.snapshot({ root: '/latest/meta-data/spot/' }), isCode('NotFound'));
+  });
+
+  it('a value asked with a trailing slash gives the value; a server that 404s the slash is asked once without it', async () => {
+    const emu = await emulator({ imdsv2: 'required' });
+    const direct = client({ endpoint: emu.url });
+    const asTyped = await direct.get('meta-data/instance-id/');
+    assert.equal(asTyped.text, emu.facts.instanceId);
+    assert.equal(asTyped.path, '/latest/meta-data/instance-id/');
+    // An older mock: 404 for a value with a slash, as the emulator of 0.1.0 answered.
+    const old = await front(emu.url, (r) => (r.path === '/latest/meta-data/placement/availability-zone/' ? { kind: 'status', status: 404 } : { kind: 'forward' }));
+    const viaOld = client({ endpoint: old.url });
+    const zone = await viaOld.get('/latest/meta-data/placement/availability-zone/');
+    assert.equal(zone.text, emu.facts.availabilityZone);
+    assert.equal(zone.path, '/latest/meta-data/placement/availability-zone');
+    assert.deepEqual(old.seen.filter((r) => r.method === 'GET').map((r) => r.path), ['/latest/meta-data/placement/availability-zone/', '/latest/meta-data/placement/availability-zone']);
+    // Not there either way: NotFound names the path as typed; a category directory is not retried.
+    await assert.rejects(direct.get('meta-data/no-such-value/'), isCode('NotFound', (e) => assert.equal(e.path, '/latest/meta-data/no-such-value/')));
+    old.seen.length = 0;
+    await assert.rejects(viaOld.get('/2009-04-04/dynamic/nothing/'), isCode('NotFound'));
+    assert.equal(old.seen.filter((r) => r.method === 'GET').length, 2);
   });
 
   it('sends nothing when AWS_EC2_METADATA_DISABLED is true', async () => {

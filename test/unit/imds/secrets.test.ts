@@ -13,7 +13,11 @@ describe('isSecretPath', () => {
     assert.ok(isSecretPath('/2021-03-23/meta-data/iam/security-credentials/MyRole'));
     assert.ok(isSecretPath('/latest/meta-data/identity-credentials/ec2/security-credentials/ec2-instance'));
     assert.ok(isSecretPath('/latest/api/token'));
+    // The service answers a value asked with a trailing slash: it is the same secret.
+    assert.ok(isSecretPath('/latest/meta-data/iam/security-credentials/MyRole/'));
+    assert.ok(isSecretPath('/latest/meta-data/identity-credentials/ec2/security-credentials/ec2-instance/'));
     assert.ok(!isSecretPath('/latest/meta-data/iam/security-credentials/'));
+    assert.ok(!isSecretPath('/latest/meta-data/iam/security-credentials//'));
     assert.ok(!isSecretPath('/latest/meta-data/iam/info'));
   });
 });
@@ -44,8 +48,13 @@ describe('maskSecrets', () => {
     const failure = '{\n  "Code" : "AssumeRoleUnauthorizedAccess",\n  "Message" : "EC2 cannot assume the role"\n}';
     assert.deepEqual(maskSecretsDetailed('/latest/meta-data/iam/security-credentials/R', failure), { text: failure, masked: false });
   });
-  it('leaves other paths untouched', () => {
-    assert.equal(maskSecrets('/latest/user-data', CREDENTIALS), CREDENTIALS);
+  it('leaves other paths untouched unless their content carries a secret field', () => {
+    const plain = JSON.stringify({ Code: 'Success', AccessKeyId: 'ASIA' }, null, 2);
+    assert.equal(maskSecrets('/latest/user-data', plain), plain);
+    assert.equal(maskSecrets('/latest/meta-data/ami-id', 'ami-0123'), 'ami-0123');
+    // A credential document is secret wherever it is served (issue #14: a role listed as a directory).
+    const masked = maskSecrets('/latest/user-data', CREDENTIALS);
+    assert.ok(!masked.includes(SECRET) && !masked.includes(TOKEN));
   });
 });
 

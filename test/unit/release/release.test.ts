@@ -32,7 +32,9 @@ describe('release: the README commands and the package', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     assert.equal(code, 0, out.slice(-3000));
     assert.match(out, /http:\/\/127\.0\.0\.1:\d+\/\?folder=/, 'prints the URL');
-    assert.match(out, /the URL answers: 200/, 'the URL answered');
+    // code-server asks for a password (issue #14): printed once, and an anonymous request only gets the login page.
+    assert.match(out, /Password \(printed once, new at every start\): \S{32,}/, 'prints the password');
+    assert.match(out, /without the password the URL answers 302 \(to the login page\)/, 'the URL refuses a request without the password');
     const rows = /check: the metadata view shows (\d+) rows: (.*)/.exec(out);
     assert.ok(rows, out.slice(-2000));
     assert.ok(Number(rows[1]) >= 1);

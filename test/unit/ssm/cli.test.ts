@@ -23,7 +23,7 @@ describe('imds CLI with --ssm', () => {
     world = await startSsmWorld();
     // Credentials the way the CLI finds them: a named profile in the (isolated) shared files.
     aws.write(`[profile test]\nregion = ${REGION}\n`, `[test]\naws_access_key_id = ${world.endpoint.credentials.accessKeyId}\naws_secret_access_key = ${world.endpoint.credentials.secretAccessKey}\n`);
-    ssm = ['--ssm', INSTANCE, '--profile', 'test', '--region', REGION, '--ssm-endpoint', world.endpoint.url, '--endpoint', world.emulator.url];
+    ssm = ['--ssm', INSTANCE, '--profile', 'test', '--region', REGION, '--ssm-endpoint', world.endpoint.url, '--endpoint', world.emulator.url, '--ssm-transport', 'run-command'];
   });
   after(async () => {
     await world.close();
@@ -68,5 +68,34 @@ describe('imds CLI with --ssm', () => {
     const help = await cli(['--help']);
     assert.match(help.stdout, /--ssm INSTANCE_ID/);
     assert.match(help.stdout, /--ssm-endpoint URL/);
+  });
+
+  it('--ssm-transport session reads through one Session Manager session, no SendCommand; bad values are refused', async () => {
+    const started = world.endpoint.countOf('StartSession');
+    const sent = world.endpoint.countOf('SendCommand');
+    const session = ssm.slice(0, -1).concat('session');
+    const { code, stdout, stderr } = await cli(['snapshot', '--json', ...session]);
+    assert.equal(code, 0, stderr.join('\n'));
+    assert.deepEqual(parseSnapshot(stdout).entries, (await world.direct()).entries);
+    assert.equal(world.endpoint.countOf('StartSession'), started + 1);
+    assert.equal(world.endpoint.countOf('SendCommand'), sent);
+    const bad = await cli(['snapshot', ...ssm.slice(0, -1), 'runCommand']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr[0], /--ssm-transport must be auto, session or run-command/);
+    const help = await cli(['--help']);
+    assert.match(help.stdout, /--ssm-transport auto\|session\|run-command/);
+  });
+
+  it('--ssm-transport session with StartSession denied: the error and its remedy, no silent fallback', async () => {
+    world.endpoint.deny('ssm:StartSession');
+    try {
+      const sent = world.endpoint.countOf('SendCommand');
+      const { code, stderr } = await cli(['snapshot', ...ssm.slice(0, -1), 'session']);
+      assert.equal(code, 2);
+      assert.match(stderr[0], /may not start a Session Manager session.*Allow ssm:StartSession/);
+      assert.equal(world.endpoint.countOf('SendCommand'), sent);
+    } finally {
+      world.endpoint.allow('ssm:StartSession');
+    }
   });
 });

@@ -133,7 +133,7 @@ describe('SsmSource errors a person can act on', () => {
       instances: [{ instanceId: id, pingStatus: 'ConnectionLost' }], deliveryTimeoutMs: 300,
     });
     try {
-      const source = new SsmSource({ instanceId: id, region: REGION, endpoint: endpoint.url, credentials: endpoint.credentials, agentCheckAfterMs: 60_000 });
+      const source = new SsmSource({ instanceId: id, region: REGION, endpoint: endpoint.url, credentials: endpoint.credentials, agentCheckAfterMs: 60_000, transport: 'runCommand' });
       await assert.rejects(source.snapshot(), expectSsmError('DeliveryTimedOut', /could not deliver the command to i-0ccccccccccccccc6/, /agent is offline/));
       await source.dispose();
     } finally {

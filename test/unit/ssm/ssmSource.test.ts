@@ -49,6 +49,11 @@ describe('SsmSource against the emulator (IMDSv2 optional)', () => {
     const keys = await source.list('/latest/meta-data/public-keys/');
     assert.deepEqual(keys, [{ name: '0=my-key', path: '/latest/meta-data/public-keys/0/', isDirectory: true }]);
     assert.equal((await source.get('meta-data/instance-id')).text, INSTANCE);
+    // A value asked with a trailing slash is the value, as on the service.
+    const slashed = await source.get('meta-data/instance-id/');
+    assert.equal(slashed.text, INSTANCE);
+    assert.equal(slashed.path, '/latest/meta-data/instance-id/');
+    await assert.rejects(source.get('/latest/meta-data/no-such-thing/'), { name: 'ImdsError', status: 404 });
     assertSamePaths(await source.snapshot({ root: '/latest/meta-data/placement/' }), await world.direct('/latest/meta-data/placement/'));
     await assert.rejects(source.get('/latest/meta-data/no-such-thing'), { name: 'ImdsError', status: 404 });
     assert.equal(world.endpoint.countOf('SendCommand'), sent, 'no command for reads served from memory');

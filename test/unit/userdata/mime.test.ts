@@ -156,3 +156,14 @@ describe('MIME user-data', () => {
     assert.ok(decoded.warnings.some((warning) => /more than 4 parts/.test(warning)));
   });
 });
+
+describe('parseContentType with Object.prototype names (issue #14)', () => {
+  it('keeps __proto__, constructor and toString as plain parameters', () => {
+    const parsed = parseContentType('text/plain; __proto__=x; constructor=y; toString=z; charset=utf-8');
+    assert.equal(parsed.params.__proto__, 'x');
+    assert.equal(parsed.params.constructor, 'y');
+    assert.equal(parsed.params.tostring, 'z');
+    assert.equal(parsed.params.charset, 'utf-8');
+    assert.equal(parsed.params.boundary, undefined, 'nothing inherited');
+  });
+});
