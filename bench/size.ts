@@ -1,7 +1,8 @@
 // Bundle and package size: what a user downloads, what VS Code parses at activation, and the lazy
 // bundles loaded on first use. Needs a production build and a package: `npm run bench:size` does
 // both first. Guards: dist/extension.js ≤ 600 KiB (0.1.0: ~537 KiB, of which undici's HTTP parser
-// is 152 KiB), the .vsix ≤ 2 MiB, and the AWS SDK core once: one lazy AWS bundle, none in the
+// was 152 KiB; its plain, non-SIMD copy is now dist/llhttp-wasm.js, required only where SIMD
+// WebAssembly fails), the .vsix ≤ 2 MiB, and the AWS SDK core once: one lazy AWS bundle, none in the
 // activation bundle.
 import { statSync, readdirSync, existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -17,7 +18,8 @@ const sdkMarkers = [/["']AmazonSSM["']/, /["']AmazonEC2["']/, /["']GraniteServic
 const activationText = readFileSync(extension, 'utf8');
 rows.push({ metric: 'AWS SDK clients inside dist/extension.js', value: sdkMarkers.filter((m) => m.test(activationText)).length, unit: '', target: '= 0', ok: sdkMarkers.every((m) => !m.test(activationText)) });
 
-// Lazy bundles: every .js directly in dist/ but the activation bundle (dist/aws.js: SSM + EC2 …).
+// Lazy bundles: every .js directly in dist/ but the activation bundle (dist/aws.js: SSM, EC2,
+// KMS, CloudWatch and the posture; dist/llhttp-wasm.js).
 const lazy = readdirSync(path.join(root, 'dist')).filter((f) => f.endsWith('.js') && f !== 'extension.js');
 for (const file of lazy) rows.push({ metric: `dist/${file} (lazy: loaded on first use)`, value: Number(kib(path.join(root, 'dist', file)).toFixed(1)), unit: 'KiB' });
 // The SDK core (smithy's client, the SigV4 signer) once: only one lazy bundle carries a client.

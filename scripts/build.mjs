@@ -37,6 +37,24 @@ function lazyEntriesPlugin(outDir) {
   };
 }
 
+// undici ships its HTTP parser twice as base64 WebAssembly, SIMD and plain (70 KiB each). The plain
+// one is compiled only where SIMD WebAssembly fails (undici: ppc64 before Node 24.12), so it is a file
+// of its own, dist/llhttp-wasm.js, required only then: activation does not parse it.
+const LLHTTP_PLAIN = /[\\/]undici[\\/]lib[\\/]llhttp[\\/]llhttp-wasm\.js$/;
+function llhttpPlainPlugin(outDir) {
+  return {
+    name: 'llhttp-plain-apart',
+    setup(build) {
+      build.onResolve({ filter: /llhttp-wasm\.js$/ }, (args) => {
+        if (!LLHTTP_PLAIN.test(path.join(args.resolveDir, args.path))) return undefined;
+        let rel = path.relative(outDir, path.join(root, 'dist', 'llhttp-wasm.js')).split(path.sep).join('/');
+        if (!rel.startsWith('.')) rel = `./${rel}`;
+        return { path: rel, external: true };
+      });
+    },
+  };
+}
+
 /** Resolves `undici` to the slim entry (scripts/undici-slim.cjs) for the code we bundle. */
 const undiciSlimPlugin = {
   name: 'undici-slim',
@@ -81,7 +99,7 @@ function entry(source, outfile, extra = {}) {
     ...common,
     entryPoints: [path.join(root, source)],
     outfile: path.join(root, outfile),
-    plugins: [lazyEntriesPlugin(outDir), undiciSlimPlugin, problemMatcherPlugin],
+    plugins: [lazyEntriesPlugin(outDir), llhttpPlainPlugin(outDir), undiciSlimPlugin, problemMatcherPlugin],
     ...extra,
   };
 }
@@ -89,6 +107,7 @@ function entry(source, outfile, extra = {}) {
 const shebang = { banner: { js: '#!/usr/bin/env node' } };
 const builds = [
   entry('src/extension.ts', 'dist/extension.js'),
+  { ...common, entryPoints: [path.join(root, 'node_modules/undici/lib/llhttp/llhttp-wasm.js')], outfile: path.join(root, 'dist/llhttp-wasm.js') },
   ...LAZY_BUNDLES.map((b) => entry(b.entry, `dist/${b.out}`, { mainFields: ['module', 'main'] })),
   ...(existsSync(path.join(root, 'src/cli/imds.ts')) ? [entry('src/cli/imds.ts', 'dist/cli/imds.js', shebang)] : []),
   ...(existsSync(path.join(root, 'src/emulator/cli.ts')) ? [entry('src/emulator/cli.ts', 'dist/cli/emulator.js', shebang)] : []),

@@ -5,6 +5,9 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { execFile } from 'node:child_process';
+import { startEmulator } from '../../../src/emulator/server';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -54,5 +57,33 @@ describe('release: the README commands and the package', () => {
     const unexpected = listed.filter((f) => !allowed.test(f));
     assert.deepEqual(unexpected, [], 'nothing but runtime files');
     assert.ok(!listed.some((f) => f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/') || f.includes('node_modules')));
+  });
+
+  it("undici's plain (non-SIMD) HTTP parser is a file apart, required only when SIMD WebAssembly fails", { timeout: 120_000 }, async () => {
+    execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--production'], { cwd: root });
+    const plain: string = require(path.join(root, 'node_modules/undici/lib/llhttp/llhttp-wasm.js')).toString('base64');
+    const simd: string = require(path.join(root, 'node_modules/undici/lib/llhttp/llhttp_simd-wasm.js')).toString('base64');
+    // A stretch of the plain parser's base64 that the SIMD one does not have: present in the bundle means bundled.
+    const mark = plain.slice(plain.length / 2, plain.length / 2 + 48);
+    assert.ok(!simd.includes(mark));
+    for (const bundle of ['dist/extension.js', 'dist/aws.js', 'dist/cli/imds.js']) {
+      const text = readFileSync(path.join(root, bundle), 'utf8');
+      assert.ok(!text.includes(mark), `${bundle} does not carry the plain parser`);
+      assert.match(text, /require\("\.{1,2}\/(\.\.\/)?llhttp-wasm\.js"\)/, `${bundle} requires dist/llhttp-wasm.js for the fallback`);
+    }
+    assert.ok(readFileSync(path.join(root, 'dist/llhttp-wasm.js'), 'utf8').includes(mark), 'dist/llhttp-wasm.js holds it');
+    // Where SIMD is not used (undici's own switch, as on ppc64 before Node 24.12), the CLI still reads IMDS.
+    const emulator = await startEmulator({ port: 0 });
+    try {
+      // Asynchronously: the emulator answers from this process's event loop.
+      const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'dist/cli/imds.js'), '--endpoint', emulator.url, 'get', 'meta-data/instance-id'], {
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { ...process.env, UNDICI_NO_WASM_SIMD: '1' },
+      });
+      assert.equal(stdout.trim(), emulator.facts.instanceId);
+    } finally {
+      await emulator.close();
+    }
   });
 });
