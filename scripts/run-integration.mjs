@@ -39,8 +39,8 @@ cpSync(path.join(root, 'test/fixtures/workspace'), workspace, { recursive: true 
 let page;
 
 // The suite asks for screenshots over HTTP at the moments that matter (test/integration/support.ts).
-// It also clicks a button of a dialog or notification (/click?button=Label) in the page, as a
-// person would.
+// It also clicks a button of a dialog or notification (/click?button=Label) and types into the
+// focused input, such as a quick pick's filter (/type?text=…), in the page, as a person would.
 const shots = http.createServer(async (req, res) => {
   const url = new URL(req.url, 'http://127.0.0.1');
   if (url.pathname === '/click') {
@@ -48,6 +48,16 @@ const shots = http.createServer(async (req, res) => {
       const holders = page.locator('.monaco-dialog-box, .notification-toast-container');
       await holders.getByRole('button', { name: url.searchParams.get('button') ?? '', exact: true }).first().click({ timeout: 15_000 });
       res.end('clicked');
+    } catch (err) {
+      res.statusCode = 500;
+      res.end(String(err));
+    }
+    return;
+  }
+  if (url.pathname === '/type') {
+    try {
+      await page.keyboard.type(url.searchParams.get('text') ?? '', { delay: 20 });
+      res.end('typed');
     } catch (err) {
       res.statusCode = 500;
       res.end(String(err));

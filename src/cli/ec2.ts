@@ -5,7 +5,7 @@
 
 import type { Ec2Options } from '../aws/ec2/api';
 import type { AccountChange } from '../aws/ec2/change';
-import { instanceLabel, isUnavailable, type InstanceSettings, type MetadataOptionsChange } from '../aws/ec2/types';
+import { instanceLabel, isUnavailable, platformText, type InstanceSettings, type MetadataOptionsChange } from '../aws/ec2/types';
 import type { Ec2Access } from '../doctor/run';
 
 export const EC2_USAGE = `EC2 API (the instance's configured IMDS settings; IAM permissions in the README):
@@ -84,7 +84,7 @@ function settingsText(s: InstanceSettings): string {
   if (isUnavailable(s.instance)) lines.push(`instance ${s.instanceId}: ${s.instance.unavailable.message} ${s.instance.unavailable.remedy}`);
   else {
     const i = s.instance;
-    lines.push(`${instanceLabel(i)}  ${s.region}  ${i.state}  ${i.instanceType}  ${i.platform}${i.launchTime ? `  launched ${i.launchTime}` : ''}`);
+    lines.push(`${instanceLabel(i)}  ${s.region}  ${i.state}  ${i.instanceType}  ${platformText(i)}${i.launchTime ? `  launched ${i.launchTime}` : ''}`);
     const o = i.metadataOptions;
     if (o) {
       lines.push('MetadataOptions');

@@ -6,7 +6,7 @@
 // the EC2 client from the lazy AWS bundle.
 import * as vscode from 'vscode';
 import type { AccountChange, ChangeOutcome, ChangeRecord } from '../aws/ec2/change';
-import { instanceLabel, isUnavailable, type InstanceSettings, type InstanceSummary } from '../aws/ec2/types';
+import { instanceLabel, isUnavailable, platformText, type InstanceSettings, type InstanceSummary } from '../aws/ec2/types';
 import type { MetadataSource } from '../imds/types';
 import { connectEc2, ec2TargetOf, hasEc2Instance, loadEc2, readEc2Settings, readSettingsFor } from './ec2Target';
 import { pickProfileAndRegion, readSsmSettings } from './ssmCommands';
@@ -46,7 +46,7 @@ function optionRows(settings: InstanceSettings): SectionRow[] {
   if (isUnavailable(settings.instance)) rows.push(missing('MetadataOptions', settings.instance));
   else {
     const i: InstanceSummary = settings.instance;
-    rows.push({ label: instanceLabel(i), description: `${i.state} · ${i.instanceType} · ${i.platform} · ${settings.region}`, icon: 'vm', tooltip: i.launchTime ? vscode.l10n.t('Launched {0}', i.launchTime) : undefined });
+    rows.push({ label: instanceLabel(i), description: `${i.state} · ${i.instanceType} · ${platformText(i)} · ${settings.region}`, icon: 'vm', tooltip: i.launchTime ? vscode.l10n.t('Launched {0}', i.launchTime) : undefined });
     const o = i.metadataOptions;
     if (o) {
       rows.push({ label: 'HttpTokens', description: o.httpTokens === 'required' ? 'required (IMDSv2 only)' : 'optional (IMDSv1 allowed)', icon: o.httpTokens === 'required' ? 'shield' : 'unlock' });
@@ -124,7 +124,7 @@ async function addEc2Instance(deps: Ec2CommandDeps, args?: AddEc2InstanceArgs): 
     }
     const items = instances.map((i) => ({
       label: `${i.state === 'running' ? '$(vm-running)' : '$(vm-outline)'} ${i.name ?? i.instanceId}`,
-      description: `${i.instanceId} · ${i.state} · ${i.instanceType} · ${i.platform}`,
+      description: `${i.instanceId} · ${i.state} · ${i.instanceType} · ${platformText(i)}`,
       instance: i,
     }));
     const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Add EC2 Instance (3/3): instances in {0}', where.region), placeHolder: vscode.l10n.t('Filter by Name, id, state, type or platform'), matchOnDescription: true });
@@ -142,6 +142,9 @@ async function addEc2Instance(deps: Ec2CommandDeps, args?: AddEc2InstanceArgs): 
     instanceName: chosen.name,
     label: chosen.name ? `${chosen.name} (${chosen.instanceId})` : undefined,
     commandTimeoutSeconds: ssmSettings.commandTimeoutSeconds,
+    // The same transport as Add SSM Instance… (imdsExplorer.ssm.transport: a session, else Run Command).
+    transport: ssmSettings.transport,
+    log: deps.log,
     onProgress: (state, detail) => deps.log(`SSM ${chosen!.instanceId}: ${state}: ${detail}`),
   });
   deps.addSource(source);

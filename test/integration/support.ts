@@ -36,6 +36,18 @@ export async function clickDialogButton(label: string): Promise<boolean> {
   return true;
 }
 
+/**
+ * Types text into whatever has the keyboard focus in the page (a quick pick's filter), as a person
+ * would (code-server only). Returns false under a runner that cannot (desktop).
+ */
+export async function typeInPage(text: string): Promise<boolean> {
+  const base = process.env.IMDS_SCREENSHOT_URL;
+  if (!base) return false;
+  const res = await fetch(`${base}/type?text=${encodeURIComponent(text)}`);
+  if (!res.ok) throw new Error(`typing "${text}" failed: ${res.status} ${await res.text()}`);
+  return true;
+}
+
 /** Polls `check` until it returns a truthy value or the time runs out (UI updates are async). */
 export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;

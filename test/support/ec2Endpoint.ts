@@ -72,6 +72,8 @@ export interface Ec2Endpoint {
   close(): Promise<void>;
 }
 
+// The IAM action EC2 checks for each operation. Written here again, not imported from
+// src/aws/ec2/errors.ts: the endpoint plays the service, so a wrong table in the client shows up.
 export const ACTIONS: Record<string, string> = {
   DescribeInstances: 'ec2:DescribeInstances',
   DescribeIamInstanceProfileAssociations: 'ec2:DescribeIamInstanceProfileAssociations',

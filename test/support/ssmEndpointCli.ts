@@ -3,6 +3,7 @@
 // commands really run on this machine against a built-in IMDS emulator. Prints what to export.
 import { startEmulator } from '../../src/emulator/server';
 import { startSsmEndpoint } from './ssmEndpoint';
+import { closeOnSignal, runEndpointCli } from './endpointCli';
 
 const REGION = 'eu-west-1';
 const USAGE = 'usage: npm run ssm-endpoint -- [--port N] [--kms]\n  --port N  port on 127.0.0.1 (default: any free one)\n  --kms     sessions are KMS-encrypted (Session Manager preferences), with a local KMS key';
@@ -56,16 +57,7 @@ async function main(): Promise<void> {
   console.log(`  imds snapshot --ssm i-0123456789abcdef0 --region ${REGION} --ssm-endpoint ${url} --ssm-transport session`);
   console.log(`  aws ssm describe-instance-information --endpoint-url ${url}`);
   console.log('Ctrl-C stops it.');
-  const stop = async () => {
-    await endpoint.close();
-    await emulator.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  closeOnSignal(endpoint, emulator);
 }
 
-main().catch((error: unknown) => {
-  console.error(`ssm-endpoint: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+runEndpointCli('ssm-endpoint', main);

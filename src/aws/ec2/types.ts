@@ -77,3 +77,8 @@ export function isUnavailable(value: unknown): value is Unavailable {
 export function instanceLabel(instance: { instanceId: string; name?: string }): string {
   return instance.name ? `${instance.name} (${instance.instanceId})` : instance.instanceId;
 }
+
+/** The platform as people read it: `Windows` (EC2's Platform field says `windows`), else the platform details. */
+export function platformText(instance: { platform: string }): string {
+  return instance.platform === 'windows' ? 'Windows' : instance.platform;
+}

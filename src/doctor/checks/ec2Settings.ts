@@ -4,7 +4,7 @@
 // Plain data in, checks out: the settings are read elsewhere (src/aws/ec2, a lazy bundle).
 
 import type { AccountChange } from '../../aws/ec2/change';
-import { instanceLabel, isUnavailable, type IamAssociation, type InstanceSettings, type InstanceSummary, type MetadataOptions, type Unavailable } from '../../aws/ec2/types';
+import { instanceLabel, isUnavailable, platformText, type IamAssociation, type InstanceSettings, type InstanceSummary, type MetadataOptions, type Unavailable } from '../../aws/ec2/types';
 import { RESTART_SSM_AGENT, WHICH_CREDENTIALS, type Fixes } from '../fixes';
 import { formatDuration, formatRelative } from '../format';
 import type { CheckId, DoctorCheck } from '../types';
@@ -79,7 +79,7 @@ export function runEc2Checks(input: Ec2CheckInput): DoctorCheck[] {
     const part = isUnavailable(settings.instance) ? settings.instance : { unavailable: { code: 'NoOptions', message: 'DescribeInstances returned no MetadataOptions.', remedy: 'Look again in a minute.' } };
     for (const id of ['ec2-settings', 'ec2-tokens', 'ec2-hop-limit'] as CheckId[]) checks.push(unavailableSkip(id, part));
   } else {
-    const evidence = [`${instanceLabel(instance)} in ${where}: ${instance.state}, ${instance.instanceType}, ${instance.platform}`, `MetadataOptions: ${optionsLine(options)}`];
+    const evidence = [`${instanceLabel(instance)} in ${where}: ${instance.state}, ${instance.instanceType}, ${platformText(instance)}`, `MetadataOptions: ${optionsLine(options)}`];
     const endpointMismatch = (options.httpEndpoint === 'enabled' && observed.disabled === true) || (options.httpEndpoint === 'disabled' && observed.disabled === false && (observed.v1Works || observed.v2Works));
     if (options.state === 'pending') {
       checks.push({ id: 'ec2-settings', title: TITLE['ec2-settings'], status: 'warn', summary: 'A change to the metadata options is still being applied (State pending): what IMDS does may not match them yet.', evidence, advice: ['Wait until State is applied (usually seconds), then run the doctor again.'] });

@@ -13,7 +13,8 @@ import { EMULATOR_SOURCE_ID } from '../../../src/ui/builtinSources';
 import type { MetadataNode } from '../../../src/ui/treeNodes';
 import { startEc2Endpoint, type Ec2Endpoint } from '../../support/ec2Endpoint';
 import { wireEmulator } from '../../support/ec2/wire';
-import { activateExtension, clickDialogButton, screenshot, waitFor } from '../support';
+import { instanceRecord } from '../../support/ec2/store';
+import { activateExtension, clickDialogButton, screenshot, sleep, typeInPage, waitFor } from '../support';
 
 async function shot(name: string, text?: string): Promise<void> {
   const file = await screenshot(name, { text });
@@ -48,6 +49,7 @@ describe('EC2 API: instance settings, doctor Apply and Undo', function () {
     api.confirmations.modal = true;
     api.emulator?.setImdsv2('optional');
     await vscode.workspace.getConfiguration('imdsExplorer.ec2').update('endpoint', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration('imdsExplorer.ssm').update('region', undefined, vscode.ConfigurationTarget.Global);
     for (const [name, value] of [['AWS_ACCESS_KEY_ID', savedEnv.id], ['AWS_SECRET_ACCESS_KEY', savedEnv.secret]] as const) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
@@ -106,5 +108,36 @@ describe('EC2 API: instance settings, doctor Apply and Undo', function () {
     await clickDialogButton('Apply Change');
     assert.equal((await undoing)?.status, 'made');
     assert.equal(api.emulator!.imdsv2, 'optional');
+  });
+
+  it('Add EC2 Instance…: profile, Region, then the instances by Name, state, type and platform, filtered as you type; the source is named by its Name tag', async function () {
+    const region = api.emulator!.facts.region;
+    const fleet = [
+      { id: 'i-0a1b2c3d4e5f60001', name: 'web-frontend-1', type: 'm7g.large', state: 'running' as const },
+      { id: 'i-0a1b2c3d4e5f60002', name: 'batch-worker-7', type: 'c7i.xlarge', state: 'stopped' as const },
+      { id: 'i-0a1b2c3d4e5f60003', name: 'build-runner', type: 't3.small', state: 'running' as const, platform: 'windows' as const },
+    ];
+    for (const i of fleet) endpoint.store.put(instanceRecord({ instanceId: i.id, region, instanceType: i.type, state: i.state, platform: i.platform, tags: { Name: i.name } }));
+    // The Region picker offers this one first.
+    await vscode.workspace.getConfiguration('imdsExplorer.ssm').update('region', region, vscode.ConfigurationTarget.Global);
+
+    const running = vscode.commands.executeCommand<{ label: string; id: string } | undefined>('imdsExplorer.ec2.addInstance');
+    if (!(await typeInPage(''))) this.skip(); // a runner that cannot type (desktop): the pickers need a person
+    await screenshot('ec2-add-profile', { text: 'Add EC2 Instance (1/3)' });
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem'); // the default credential chain
+    await screenshot('ec2-add-region', { text: 'Add EC2 Instance (2/3)' });
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem'); // the setting's Region, first
+    // All instances of the Region, the emulated one included, listed through DescribeInstances.
+    await screenshot('ec2-add-instances', { text: 't3.small · Windows' }); // EC2's Platform `windows`, as people read it
+    await typeInPage('batch');
+    await sleep(300);
+    await shot('ec2-add-filtered', 'c7i.xlarge');
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    const source = await running;
+    assert.ok(source, 'a source was added');
+    assert.equal(source.label, 'batch-worker-7 (i-0a1b2c3d4e5f60002)');
+    assert.ok(api.sources.get(source.id), 'it is among the sources');
+    await api.sources.removeSource(source.id);
+    api.sources.select(EMULATOR_SOURCE_ID);
   });
 });

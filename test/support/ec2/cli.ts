@@ -6,6 +6,7 @@ import { startEmulator } from '../../../src/emulator/server';
 import { startEc2Endpoint } from '../ec2Endpoint';
 import { instanceRecord } from './store';
 import { wireEmulator } from './wire';
+import { closeOnSignal, runEndpointCli } from '../endpointCli';
 
 const USAGE = 'usage: npm run ec2-endpoint -- [--port N] [--emulator-port N] [--apply-delay-ms MS] [--instances N]';
 
@@ -51,16 +52,7 @@ async function main() {
   console.log(`  aws ec2 modify-instance-metadata-options --endpoint-url ${endpoint.url} --instance-id ${wired.instanceId} --http-tokens required --dry-run`);
   console.log(`  npm run imds -- ec2 describe --instance ${wired.instanceId} --ec2-endpoint ${endpoint.url}`);
   console.log('Ctrl+C stops both.');
-  const stop = async () => {
-    await endpoint.close();
-    await emulator.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  closeOnSignal(endpoint, emulator);
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
-  process.exit(2);
-});
+runEndpointCli('ec2-endpoint', main);

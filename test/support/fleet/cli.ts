@@ -5,6 +5,7 @@
 // until Ctrl+C. --cloudwatch-rps throttles GetMetricData above that many requests a second;
 // throttle EC2 from a test with endpoint.failNext (RequestLimitExceeded).
 import { startFleetWorld, FLEET_CREDENTIALS } from './world';
+import { closeOnSignal, runEndpointCli } from '../endpointCli';
 
 const USAGE = 'usage: npm run fleet-endpoint -- [--instances N] [--regions N] [--seed N] [--ec2-port N] [--cloudwatch-port N] [--apply-delay-ms MS] [--cloudwatch-rps N]';
 const LIMITS: Record<string, [number, number]> = {
@@ -63,15 +64,7 @@ async function main() {
   console.log(`    --metric-data-queries '[{"Id":"m0","MetricStat":{"Metric":{"Namespace":"AWS/EC2","MetricName":"MetadataNoToken","Dimensions":[{"Name":"InstanceId","Value":"${fleet.instances[0].instanceId}"}]},"Period":86400,"Stat":"Sum"}}]'`);
   console.log('In VS Code: settings imdsExplorer.ec2.endpoint / imdsExplorer.posture.cloudWatchEndpoint, then "IMDS: Take Fleet Posture…".');
   console.log('Ctrl+C stops both.');
-  const stop = async () => {
-    await world.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  closeOnSignal(world);
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
-  process.exit(2);
-});
+runEndpointCli('fleet-endpoint', main);
