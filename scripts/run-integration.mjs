@@ -38,6 +38,18 @@ cpSync(path.join(root, 'test/fixtures/workspace'), workspace, { recursive: true 
 
 let page;
 
+/** Waits until the text is visible in the page or any of its frames (webviews are nested iframes). */
+async function waitForText(text, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      if (await frame.getByText(text).first().isVisible().catch(() => false)) return;
+    }
+    if (Date.now() > deadline) throw new Error(`"${text}" did not appear within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 // The suite asks for screenshots over HTTP at the moments that matter (test/integration/support.ts).
 // It also clicks a button of a dialog or notification (/click?button=Label) and types into the
 // focused input, such as a quick pick's filter (/type?text=…), in the page, as a person would.
@@ -67,7 +79,7 @@ const shots = http.createServer(async (req, res) => {
   const name = (url.searchParams.get('name') ?? 'shot').replace(/[^\w.-]/g, '_');
   try {
     const showing = url.searchParams.get('text'); // wait until this text is on screen (a dialog, a notification)
-    if (showing) await page.getByText(showing).first().waitFor({ state: 'visible', timeout: 15_000 });
+    if (showing) await waitForText(showing);
     await new Promise((r) => setTimeout(r, 400)); // let the workbench paint
     const file = path.join(screenshotDir, `${name}.png`);
     await page.screenshot({ path: file });

@@ -79,7 +79,7 @@ describe('EC2 API: instance settings, doctor Apply and Undo', function () {
     const tokens = before?.checks.find((c) => c.id === 'ec2-tokens');
     assert.equal(tokens?.status, 'warn');
     assert.deepEqual(tokens?.fix?.after, { httpTokens: 'required' });
-    await shot('ec2-doctor-before');
+    await shot('ec2-doctor-before', 'IMDSv1 is allowed: a GET without a token answers 200'); // the doctor's webview, painted
     if (!process.env.IMDS_SCREENSHOT_URL) this.skip(); // the confirmations need the page runner to click them
     // VS Code refuses modal dialogs under test: the same confirmations come as notifications.
     api.confirmations.modal = false;
@@ -101,7 +101,7 @@ describe('EC2 API: instance settings, doctor Apply and Undo', function () {
     const after = await vscode.commands.executeCommand<DoctorReport | undefined>('imdsExplorer.diagnose', { sourceId: EMULATOR_SOURCE_ID });
     assert.equal(after?.checks.find((c) => c.id === 'ec2-tokens')?.status, 'pass');
     assert.equal(after?.checks.find((c) => c.id === 'imdsv1')?.status, 'pass');
-    await shot('ec2-doctor-after');
+    await shot('ec2-doctor-after', 'IMDSv2 is required: a GET without a token answers 401');
 
     const undoing = Promise.resolve(vscode.commands.executeCommand<ChangeOutcome | undefined>('imdsExplorer.ec2.undoLastChange'));
     await clickDialogButton('Check with DryRun');
