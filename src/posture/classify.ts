@@ -16,10 +16,10 @@ function plural(count: number, word: string): string {
   return `${count.toLocaleString('en-US')} ${word}${count === 1 ? '' : 's'}`;
 }
 
-/** "on 3 days (2026-11-20, 2026-11-25, 2026-12-01)", at most five dates named. */
+/** "on 3 days (2026-11-20, 2026-11-25, 2026-12-01)": at most the last five dates, earlier ones as "…". */
 export function describeDays(counts: DailyCounts): string {
   const dates = counts.nonZeroDays.map(([day]) => day);
-  const shown = dates.length > 5 ? `${dates.slice(-5).join(', ')}, …` : dates.join(', ');
+  const shown = dates.length > 5 ? `…, ${dates.slice(-5).join(', ')}` : dates.join(', ');
   return `on ${plural(dates.length, 'day')} (${shown})`;
 }
 

@@ -10,7 +10,9 @@ const escapeHtml = (text: string) => text.replace(/[<>&"']/g, (c) => `&#${c.char
 
 export function instanceHtml(instance: PostureInstance, report: Pick<PostureReport, 'windowStart' | 'days'>, cspSource: string): string {
   const options = instance.metadataOptions ?? {};
-  const rows = Object.entries(options).map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(String(v))}</td></tr>`).join('');
+  // EC2's names (HttpTokens …); the options' own State (pending/applied) apart from the instance's.
+  const optionName = (key: string) => (key === 'state' ? vscode.l10n.t('MetadataOptions State') : key.charAt(0).toUpperCase() + key.slice(1));
+  const rows = Object.entries(options).map(([k, v]) => `<tr><th>${escapeHtml(optionName(k))}</th><td>${escapeHtml(String(v))}</td></tr>`).join('');
   const tags = Object.entries(instance.tags).map(([k, v]) => `<code>${escapeHtml(k)}=${escapeHtml(v)}</code>`).join(' ');
   const charts: string[] = [];
   if (instance.noToken) charts.push(tokenlessChartSvg(instance.noToken, report.windowStart, report.days));
@@ -27,7 +29,7 @@ export function instanceHtml(instance: PostureInstance, report: Pick<PostureRepo
 <p class="class">${escapeHtml(CLASS_LABELS[instance.class])}</p>
 <p>${escapeHtml(instance.evidence)}</p>
 ${charts.map((svg) => `<div class="chart">${svg}</div>`).join('\n')}
-<table>${rows}<tr><th>State</th><td>${escapeHtml(instance.state)}</td></tr><tr><th>Launched</th><td>${escapeHtml(instance.launchTime ?? '?')}</td></tr></table>
+<table>${rows}<tr><th>${escapeHtml(vscode.l10n.t('Instance state'))}</th><td>${escapeHtml(instance.state)}</td></tr><tr><th>Launched</th><td>${escapeHtml(instance.launchTime ?? '?')}</td></tr></table>
 <p>${tags}</p>
 <p><small>${escapeHtml(vscode.l10n.t('No tokenless call in the window is evidence, not proof: a monthly job, or one that runs at boot, may still need IMDSv1.'))}</small></p>
 </body></html>`;

@@ -83,9 +83,9 @@ describe('posture classification', () => {
     assert.match(classify(instance({}, { httpTokens: 'required', state: 'pending' }), {}, window).evidence, /still being applied/);
   });
 
-  it('more than five days are cut with an ellipsis', () => {
+  it('more than five days name the last five, the earlier ones cut with an ellipsis', () => {
     const days: [string, number][] = Array.from({ length: 8 }, (_, i) => [`2026-11-2${i}`, 1]);
     const c = classify(instance(), { noToken: { daysWithData: 14, total: 8, nonZeroDays: days } }, window);
-    assert.match(c.evidence, /on 8 days \(2026-11-23, 2026-11-24, 2026-11-25, 2026-11-26, 2026-11-27, …\)/);
+    assert.match(c.evidence, /on 8 days \(…, 2026-11-23, 2026-11-24, 2026-11-25, 2026-11-26, 2026-11-27\)/);
   });
 });
