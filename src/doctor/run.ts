@@ -151,6 +151,7 @@ async function runHttpDoctor(target: HttpTarget, options: DoctorOptions): Promis
     tokenTimeoutMs: options.tokenTimeoutMs ?? 2000,
     tokenTtlSeconds: options.tokenTtlSeconds ?? 300,
     fixes: fixesFor(undefined),
+    ec2Api: options.ec2 !== undefined,
   });
   const reader = transport.origin && !transport.blockedReason
     ? new HttpTreeReader(transport.origin, transport.v2Works ? transport.token : undefined, { ...probeOptions, requestTimeoutMs })

@@ -17,6 +17,8 @@ export interface TransportInput {
   tokenTimeoutMs: number;
   tokenTtlSeconds: number;
   fixes: Fixes;
+  /** The doctor also reads the EC2 API (a local EC2 endpoint wired to the emulator, or a real one). */
+  ec2Api?: boolean;
 }
 
 export interface TransportResult {
@@ -140,7 +142,12 @@ export async function runTransportChecks(input: TransportInput): Promise<Transpo
   const getAnswered = get.outcome === 'answered' && !isThrottleStatus(get.status);
   const hopLimitTooLow = putTimedOut && getAnswered;
   const fixes = input.fixes;
-  const emulatorNote = input.where === 'emulator' ? ['This is the local emulator: the fix applies to a real instance; in the emulator, change the setting or fault instead.'] : [];
+  const emulatorNote =
+    input.where !== 'emulator'
+      ? []
+      : input.ec2Api
+        ? ['This is the local emulator behind a local EC2 endpoint: Apply… on the EC2 check below changes it as EC2 would change an instance.']
+        : ['This is the local emulator: the fix applies to a real instance; in the emulator, change the setting or fault instead.'];
 
   // IMDS turned on?
   if (disabled) {

@@ -76,7 +76,8 @@ describe('IMDS Posture view', function () {
     assert.equal((shown as { instanceId: string }).instanceId, top.instanceId);
     assert.ok((top.noToken?.total ?? 0) > 0);
     await api.posture.view.reveal(node, { select: true, focus: false });
-    await screenshot('posture-chart');
+    // The panel is a webview: the runner waits until its text is painted.
+    await screenshot('posture-chart', { text: 'No tokenless call in the window is evidence, not proof' });
   });
 
   it('searches by Name and exports what matches as CSV', async () => {
