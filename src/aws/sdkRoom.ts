@@ -3,7 +3,29 @@
 // extension or the CLI, `import('./sdkRoom')` becomes a require() of dist/aws.js, so neither
 // carries its own copy of the SDK or of undici's WebSocket.
 
-export * as ssmSdk from '@aws-sdk/client-ssm';
+//
+// Only the commands used are named: a whole-namespace export (`export * as …`) would keep every
+// command of the client in the bundle (SSM has hundreds).
+import {
+  CancelCommandCommand,
+  DescribeInstanceInformationCommand,
+  GetCommandInvocationCommand,
+  SendCommandCommand,
+  SSMClient,
+  StartSessionCommand,
+  TerminateSessionCommand,
+} from '@aws-sdk/client-ssm';
+import { GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+
+export const ssmSdk = {
+  SSMClient,
+  SendCommandCommand,
+  GetCommandInvocationCommand,
+  CancelCommandCommand,
+  DescribeInstanceInformationCommand,
+  StartSessionCommand,
+  TerminateSessionCommand,
+};
+export const kmsSdk = { KMSClient, GenerateDataKeyCommand };
 export { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
-export * as kmsSdk from '@aws-sdk/client-kms';
 export { WebSocket } from 'undici/lib/web/websocket/websocket';

@@ -1,7 +1,7 @@
 // The posture's AWS side, in one lazily loaded module (its own bundle: the EC2 and CloudWatch SDKs
 // load when a posture is first taken, never at activation). One Ec2Api and one CloudWatch client
 // per Region, made from the same profile and endpoints; everything else is in the plain modules.
-import * as cloudwatchSdk from '@aws-sdk/client-cloudwatch';
+import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { applyChange, type AccountDefaultsChange, type ApplyOptions, type ChangeOutcome } from '../aws/ec2/change';
 import { Ec2Api } from '../aws/ec2/api';
@@ -63,7 +63,7 @@ export async function connectFleet(options: FleetConnectionOptions): Promise<Fle
         getMetadataDefaults: async (region, signal) => (await ec2(region)).defaults(signal),
         enabledRegions: async (signal) => home.enabledRegions(signal),
       },
-      dailyCounts: async (region, requests, window, fetchOptions) => fetchDailyCounts(cloudwatchSdk, await cloudWatch(region), requests, window, fetchOptions),
+      dailyCounts: async (region, requests, window, fetchOptions) => fetchDailyCounts({ GetMetricDataCommand }, await cloudWatch(region), requests, window, fetchOptions),
       describeError: (error) => (isEc2Error(error) ? error.toLine() : describeEc2Error(error, { operation: 'GetMetricData', profile: options.profile, endpoint: options.cloudWatchEndpoint }).toLine()
         .replace(/ec2:GetMetricData/g, 'cloudwatch:GetMetricData')),
     }),

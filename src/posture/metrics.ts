@@ -5,7 +5,8 @@ import type { CloudWatchClient, GetMetricDataCommandOutput } from '@aws-sdk/clie
 import type { PostureWindow } from './classify';
 import type { DailyCounts } from './types';
 
-export type CloudWatchSdk = typeof import('@aws-sdk/client-cloudwatch');
+/** The one CloudWatch command used (named, so the bundle keeps only it). */
+export type CloudWatchSdk = Pick<typeof import('@aws-sdk/client-cloudwatch'), 'GetMetricDataCommand'>;
 
 export type ImdsMetric = 'MetadataNoToken' | 'MetadataNoTokenRejected';
 

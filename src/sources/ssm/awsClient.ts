@@ -7,7 +7,8 @@ import { clientConfig, quietNodeVersionWarning, resolvedRegion, type AwsConnecti
 
 export type { AwsConnectionOptions, AwsCredentialsInput } from '../../aws/connection';
 
-export type SsmSdk = typeof import('@aws-sdk/client-ssm');
+/** The SSM client and the commands used (src/aws/sdkRoom.ts names them). */
+export type SsmSdk = typeof import('../../aws/sdkRoom').ssmSdk;
 
 export interface SsmConnection {
   sdk: SsmSdk;
