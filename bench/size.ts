@@ -4,6 +4,7 @@
 // was 152 KiB; its plain, non-SIMD copy is now dist/llhttp-wasm.js, required only where SIMD
 // WebAssembly fails), the .vsix ≤ 2 MiB, and the AWS SDK core once: one lazy AWS bundle, none in the
 // activation bundle.
+import { execFileSync } from 'node:child_process';
 import { statSync, readdirSync, existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeBenchReport, type BenchRow } from './report';
@@ -24,6 +25,14 @@ const lazy = readdirSync(path.join(root, 'dist')).filter((f) => f.endsWith('.js'
 for (const file of lazy) rows.push({ metric: `dist/${file} (lazy: loaded on first use)`, value: Number(kib(path.join(root, 'dist', file)).toFixed(1)), unit: 'KiB' });
 // The SDK core (smithy's client, the SigV4 signer) once: only one lazy bundle carries a client.
 const carriers = lazy.filter((f) => { const text = readFileSync(path.join(root, 'dist', f), 'utf8'); return sdkMarkers.some((m) => m.test(text)); });
+// What the first SSM or EC2 use waits for: loading dist/aws.js, each time in a fresh Node process.
+const awsBundle = path.join(root, 'dist/aws.js');
+if (existsSync(awsBundle)) {
+  const loads = Array.from({ length: 7 }, () =>
+    Number(execFileSync(process.execPath, ['-e', `const t = performance.now(); require(${JSON.stringify(awsBundle)}); process.stdout.write(String(performance.now() - t))`], { encoding: 'utf8' })),
+  ).sort((a, b) => a - b);
+  rows.push({ metric: 'require(dist/aws.js) in a fresh Node, median of 7 (first SSM/EC2 use)', value: Number(loads[3].toFixed(1)), unit: 'ms' });
+}
 rows.push({ metric: 'lazy bundles carrying AWS SDK clients', value: carriers.length, unit: '', target: '= 1 (SDK core once)', ok: carriers.length === 1 });
 
 for (const cli of ['imds.js', 'emulator.js']) {
