@@ -1,6 +1,7 @@
 // Shared set-up for the SSM tests and benchmark: an emulator (the instance's IMDS), the local SSM
 // endpoint whose instances run scripts against it, and an AWS environment isolated from the
 // person's own ~/.aws (and from the real IMDS: the credential chain must never try 169.254.169.254).
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +61,13 @@ export function isolateAwsEnvironment(): IsolatedAws {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Asserts two snapshots have the same root and the same entries, path for path (the path list first, for a readable diff). */
+export function assertSamePaths(actual: Snapshot, expected: Snapshot): void {
+  assert.equal(actual.root, expected.root);
+  assert.deepEqual(actual.entries.map((e) => e.path), expected.entries.map((e) => e.path));
+  assert.deepEqual(actual.entries, expected.entries);
 }
 
 export interface SsmWorld {

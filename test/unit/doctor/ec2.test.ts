@@ -8,34 +8,27 @@ import type { Ec2Api } from '../../../src/aws/ec2/api';
 import { applyChange } from '../../../src/aws/ec2/change';
 import { readInstanceSettings } from '../../../src/aws/ec2/settings';
 import type { DoctorReport } from '../../../src/doctor';
-import { startEc2World, type Ec2World } from '../../support/ec2/world';
-import { isolateAwsEnvironment, type IsolatedAws } from '../../support/ssm/fixtures';
+import { startEc2World } from '../../support/ec2/world';
 import { check, doctorOn, emptyHome, joined } from './helpers';
+import { useAwsWorld } from '../../support/awsWorld';
 
 const EC2_ACTIONS = ['ec2:DescribeInstances', 'ec2:DescribeIamInstanceProfileAssociations', 'ec2:GetInstanceMetadataDefaults', 'ec2:ModifyInstanceMetadataOptions', 'ec2:ModifyInstanceMetadataDefaults'];
 
 describe('doctor: EC2 API settings compared with what IMDS does, and Apply', () => {
-  let aws: IsolatedAws;
-  let world: Ec2World;
+  const suite = useAwsWorld(() => startEc2World({ endpoint: { applyDelayMs: 150 } }));
   let api: Ec2Api;
   const home = emptyHome();
 
   before(async () => {
-    aws = isolateAwsEnvironment();
-    world = await startEc2World({ endpoint: { applyDelayMs: 150 } });
-    api = await world.api();
+    api = await suite.world.api();
   });
-  after(async () => {
-    await world.close();
-    aws.restore();
-    home.remove();
-  });
+  after(() => home.remove());
   beforeEach(() => {
-    for (const action of EC2_ACTIONS) world.endpoint.allow(action);
-    world.endpoint.clearFaults();
+    for (const action of EC2_ACTIONS) suite.world.endpoint.allow(action);
+    suite.world.endpoint.clearFaults();
   });
 
-  const doctor = (): Promise<DoctorReport> => doctorOn(world.emulator.url, home.dir, { ec2: { read: (id) => readInstanceSettings(api, id) } });
+  const doctor = (): Promise<DoctorReport> => doctorOn(suite.world.emulator.url, home.dir, { ec2: { read: (id) => readInstanceSettings(api, id) } });
   const yes = { confirm: async () => true, pollMs: 30 };
 
   it('IMDSv1 allowed → Apply (DryRun, change, applied) → the check passes', async () => {
@@ -46,13 +39,15 @@ describe('doctor: EC2 API settings compared with what IMDS does, and Apply', () 
     assert.match(joined(tokens), /What is not known from here/);
     assert.match(joined(tokens), /MetadataNoToken/);
     assert.equal(check(first, 'imdsv1').status, 'warn');
-    assert.deepEqual(tokens.fix, { kind: 'instance-options', instanceId: world.wired.instanceId, name: 'imds-explorer-demo', region: world.wired.region, before: { httpTokens: 'optional' }, after: { httpTokens: 'required' } });
+    // On the emulator wired to the EC2 endpoint, Apply… is the fix here too (not "only on a real instance").
+    assert.match(check(first, 'imdsv1').advice.join(' '), /behind a local EC2 endpoint: Apply… on the EC2 check below/);
+    assert.deepEqual(tokens.fix, { kind: 'instance-options', instanceId: suite.world.wired.instanceId, name: 'imds-explorer-demo', region: suite.world.wired.region, before: { httpTokens: 'optional' }, after: { httpTokens: 'required' } });
 
-    const dryRunsBefore = world.endpoint.countOf('ModifyInstanceMetadataOptions', { dryRun: true });
+    const dryRunsBefore = suite.world.endpoint.countOf('ModifyInstanceMetadataOptions', { dryRun: true });
     const outcome = await applyChange(api, tokens.fix!, yes);
     assert.equal(outcome.status, 'made');
     assert.ok(outcome.status === 'made' && outcome.record.state === 'applied');
-    assert.equal(world.endpoint.countOf('ModifyInstanceMetadataOptions', { dryRun: true }), dryRunsBefore + 1, 'a DryRun went first');
+    assert.equal(suite.world.endpoint.countOf('ModifyInstanceMetadataOptions', { dryRun: true }), dryRunsBefore + 1, 'a DryRun went first');
 
     const second = await doctor();
     assert.equal(check(second, 'ec2-tokens').status, 'pass');
@@ -63,7 +58,7 @@ describe('doctor: EC2 API settings compared with what IMDS does, and Apply', () 
   });
 
   it('hop limit 1 with a container: the token PUT times out → Apply hop limit 2 → passes', async () => {
-    world.emulator.setFaults({ containerSources: ['127.0.0.1'] });
+    suite.world.emulator.setFaults({ containerSources: ['127.0.0.1'] });
     try {
       const first = await doctor();
       const hop = check(first, 'ec2-hop-limit');
@@ -79,19 +74,19 @@ describe('doctor: EC2 API settings compared with what IMDS does, and Apply', () 
 
       const outcome = await applyChange(api, hop.fix!, yes);
       assert.ok(outcome.status === 'made' && outcome.record.state === 'applied');
-      assert.equal(world.emulator.faults.hopLimit, 2);
+      assert.equal(suite.world.emulator.faults.hopLimit, 2);
 
       const second = await doctor();
       assert.equal(check(second, 'ec2-hop-limit').status, 'pass');
       assert.equal(check(second, 'hop-limit').status, 'pass');
       await applyChange(api, { ...hop.fix!, before: { httpPutResponseHopLimit: 2 }, after: { httpPutResponseHopLimit: 1 } }, yes);
     } finally {
-      world.emulator.setFaults({ containerSources: [] });
+      suite.world.emulator.setFaults({ containerSources: [] });
     }
   });
 
   it('the seed story: associating, then credentials; the advice names the programs that cache, never a restart of IMDS', async () => {
-    world.wired.attachRole({ infoAfterSeconds: 0.6, credentialsAfterSeconds: 1.2 });
+    suite.world.wired.attachRole({ infoAfterSeconds: 0.6, credentialsAfterSeconds: 1.2 });
     try {
       const during = await doctor();
       const association = check(during, 'ec2-role-association');
@@ -105,7 +100,7 @@ describe('doctor: EC2 API settings compared with what IMDS does, and Apply', () 
 
       // Wait for the timeline to serve credentials (a condition, not a sleep).
       const deadline = Date.now() + 10_000;
-      while (!world.emulator.getValue('/latest/meta-data/iam/security-credentials/ImdsExplorerDemoRole')) {
+      while (!suite.world.emulator.getValue('/latest/meta-data/iam/security-credentials/ImdsExplorerDemoRole')) {
         assert.ok(Date.now() < deadline, 'credentials appear');
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
@@ -116,7 +111,7 @@ describe('doctor: EC2 API settings compared with what IMDS does, and Apply', () 
       assert.ok(attached.evidence.some((line) => /IMDS credentials LastUpdated/.test(line)), 'the credential timing is evidence');
       assert.match(joined(attached), /Restart the programs that cached credentials/);
     } finally {
-      world.emulator.setScenario('none');
+      suite.world.emulator.setScenario('none');
     }
   });
 
@@ -129,9 +124,9 @@ describe('doctor: EC2 API settings compared with what IMDS does, and Apply', () 
       'ec2:GetInstanceMetadataDefaults': ['ec2-account-defaults'],
     };
     for (const [action, ids] of Object.entries(needs)) {
-      world.endpoint.deny(action);
+      suite.world.endpoint.deny(action);
       const report = await doctor();
-      world.endpoint.allow(action);
+      suite.world.endpoint.allow(action);
       for (const id of ids) {
         const c = check(report, id as never);
         assert.equal(c.status, 'skip', `${id} without ${action}`);
@@ -141,13 +136,13 @@ describe('doctor: EC2 API settings compared with what IMDS does, and Apply', () 
       assert.deepEqual(report.checks.filter((c) => !c.id.startsWith('ec2-')).map((c) => `${c.id}:${c.status}`), untouched);
     }
     for (const action of ['ec2:ModifyInstanceMetadataOptions', 'ec2:ModifyInstanceMetadataDefaults']) {
-      world.endpoint.deny(action);
+      suite.world.endpoint.deny(action);
       const fix = action.endsWith('Options') ? check(baseline, 'ec2-tokens').fix! : check(baseline, 'ec2-account-defaults').fix!;
       const outcome = await applyChange(api, fix, { confirm: async () => assert.fail('never asked without the permission') });
       assert.equal(outcome.status, 'refused');
       assert.equal(outcome.status === 'refused' && outcome.error.permission, action);
     }
-    assert.equal(world.emulator.imdsv2, 'optional');
+    assert.equal(suite.world.emulator.imdsv2, 'optional');
     assert.deepEqual(await api.defaults(), {});
   });
 
@@ -166,31 +161,38 @@ describe('doctor: EC2 API settings compared with what IMDS does, and Apply', () 
   });
 
   it('a pending change says wait', async () => {
-    world.endpoint.setApplyDelay(60_000);
+    suite.world.endpoint.setApplyDelay(60_000);
     try {
-      await api.modifyOptions(world.wired.instanceId, { httpProtocolIpv6: 'enabled' });
+      await api.modifyOptions(suite.world.wired.instanceId, { httpProtocolIpv6: 'enabled' });
       const report = await doctor();
       assert.equal(check(report, 'ec2-settings').status, 'warn');
       assert.match(joined(check(report, 'ec2-settings')), /pending[\s\S]*Wait/);
     } finally {
-      world.endpoint.setApplyDelay(10);
-      await api.modifyOptions(world.wired.instanceId, { httpProtocolIpv6: 'disabled' });
-      await world.endpoint.settled();
+      suite.world.endpoint.setApplyDelay(10);
+      await api.modifyOptions(suite.world.wired.instanceId, { httpProtocolIpv6: 'disabled' });
+      await suite.world.endpoint.settled();
     }
   });
 
   it('throttled EC2 calls are retried, and the checks still run', async () => {
-    world.endpoint.failNext('DescribeInstances', undefined, 2);
+    suite.world.endpoint.failNext('DescribeInstances', undefined, 2);
     const report = await doctor();
     assert.equal(check(report, 'ec2-settings').status, 'pass');
   });
 
   it('without credentials the EC2 checks are skipped with the reason', async () => {
-    const report = await doctorOn(world.emulator.url, home.dir, { ec2: { read: async () => { throw Object.assign(new Error('No AWS credentials found.'), { remedy: 'Configure credentials.' }); } } });
+    const report = await doctorOn(suite.world.emulator.url, home.dir, { ec2: { read: async () => { throw Object.assign(new Error('No AWS credentials found.'), { remedy: 'Configure credentials.' }); } } });
     for (const id of ['ec2-settings', 'ec2-tokens', 'ec2-role-association'] as const) {
       assert.equal(check(report, id).status, 'skip');
       assert.match(check(report, id).summary, /No AWS credentials found\. Configure credentials\./);
     }
     assert.equal(check(report, 'imdsv1').status, 'warn', 'the IMDS checks ran');
+  });
+
+  it('without the EC2 API, the emulator note says the fix is for a real instance', async () => {
+    const report = await doctorOn(suite.world.emulator.url, home.dir);
+    assert.equal(check(report, 'imdsv1').status, 'warn');
+    assert.match(check(report, 'imdsv1').advice.join(' '), /This is the local emulator: the fix applies to a real instance/);
+    assert.ok(!report.checks.some((c) => c.id === 'ec2-tokens' && c.status !== 'skip'), 'no EC2 comparison ran');
   });
 });

@@ -11,7 +11,8 @@ import { buildSnapshot } from '../../../src/imds/snapshot';
 import type { MetadataSource, Snapshot } from '../../../src/imds/types';
 import { runDoctor, targetFromSource } from '../../../src/doctor';
 import { allText, check, emptyHome } from './helpers';
-import { isolateAwsEnvironment, startSsmWorld, type IsolatedAws, type SsmWorld } from '../../support/ssm/fixtures';
+import { startSsmWorld } from '../../support/ssm/fixtures';
+import { useAwsWorld } from '../../support/awsWorld';
 
 /** A MetadataSource of kind ssm whose snapshots come from `inner` (as the script on the instance reads them). */
 function ssmLike(inner: ImdsSource, label = 'ssm i-0123456789abcdef0 eu-west-1'): MetadataSource {
@@ -127,25 +128,16 @@ describe('doctor: from an SSM snapshot', () => {
 });
 
 describe('doctor: through the real SsmSource (local SSM endpoint → script on the "instance" → emulator)', () => {
-  let aws: IsolatedAws;
-  let world: SsmWorld;
+  const suite = useAwsWorld(() => startSsmWorld({ emulator: { imdsv2: 'required' } }));
   const home = emptyHome();
-  before(async () => {
-    aws = isolateAwsEnvironment();
-    world = await startSsmWorld({ emulator: { imdsv2: 'required' } });
-  });
-  after(async () => {
-    await world?.close();
-    aws?.restore();
-    home.remove();
-  });
+  after(() => home.remove());
 
   it('one SendCommand, then the IAM stage read from the recorded statuses; transport checks skipped', async () => {
-    world.emulator.setScenario('iam-role-attach', { infoAfterSeconds: 0, credentialsAfterSeconds: 600 });
-    const source = world.source();
-    const sent = world.endpoint.countOf('SendCommand');
+    suite.world.emulator.setScenario('iam-role-attach', { infoAfterSeconds: 0, credentialsAfterSeconds: 600 });
+    const source = suite.world.source();
+    const sent = suite.world.endpoint.countOf('SendCommand');
     const report = await runDoctor(targetFromSource(source), { env: {}, homeDir: home.dir });
-    assert.equal(world.endpoint.countOf('SendCommand'), sent + 1);
+    assert.equal(suite.world.endpoint.countOf('SendCommand'), sent + 1);
     assert.equal(report.target.where, 'ssm');
     assert.match(report.ranOn, /^through SSM Run Command on i-0123456789abcdef0, from a snapshot taken at /);
     assert.equal(check(report, 'imdsv2-token').status, 'pass', 'the script on the instance used a token');
@@ -157,17 +149,17 @@ describe('doctor: through the real SsmSource (local SSM endpoint → script on t
   });
 
   it('the location check says which SSM transport served the snapshot, and why auto fell back', async () => {
-    const viaSession = await runDoctor(targetFromSource(world.source({ transport: 'auto' })), { env: {}, homeDir: home.dir });
+    const viaSession = await runDoctor(targetFromSource(suite.world.source({ transport: 'auto' })), { env: {}, homeDir: home.dir });
     assert.match(viaSession.ranOn, /^through SSM Session Manager session on i-0123456789abcdef0/);
     assert.ok(check(viaSession, 'location').evidence.includes('transport: Session Manager session'));
-    world.endpoint.setSessionDocumentMissing(true);
+    suite.world.endpoint.setSessionDocumentMissing(true);
     try {
-      const fellBack = await runDoctor(targetFromSource(world.source({ transport: 'auto' })), { env: {}, homeDir: home.dir });
+      const fellBack = await runDoctor(targetFromSource(suite.world.source({ transport: 'auto' })), { env: {}, homeDir: home.dir });
       assert.match(fellBack.ranOn, /^through SSM Run Command on /);
       assert.ok(check(fellBack, 'location').evidence.some((e) => /^transport: Run Command \(fell back from a session: .*AWS-StartNonInteractiveCommand is not available/.test(e)),
         check(fellBack, 'location').evidence.join('\n'));
     } finally {
-      world.endpoint.setSessionDocumentMissing(false);
+      suite.world.endpoint.setSessionDocumentMissing(false);
     }
   });
 });

@@ -2,33 +2,26 @@
 // emulator: DryRun first, the caller's confirmation, the change, the wait for `applied` (bounded,
 // cancellable), the record, and Undo from it.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { before, beforeEach, describe, it } from 'node:test';
 import type { Ec2Api } from '../../../src/aws/ec2/api';
 import { applyChange, describeChange, undoOf, type AccountChange, type ChangeStep } from '../../../src/aws/ec2/change';
-import { startEc2World, type Ec2World } from '../../support/ec2/world';
-import { isolateAwsEnvironment, type IsolatedAws } from '../../support/ssm/fixtures';
+import { startEc2World } from '../../support/ec2/world';
+import { useAwsWorld } from '../../support/awsWorld';
 
 describe('applyChange: DryRun → confirm → apply → applied → record → undo', () => {
-  let aws: IsolatedAws;
-  let world: Ec2World;
+  const suite = useAwsWorld(() => startEc2World());
   let api: Ec2Api;
 
   before(async () => {
-    aws = isolateAwsEnvironment();
-    world = await startEc2World();
-    api = await world.api();
-  });
-  after(async () => {
-    await world.close();
-    aws.restore();
+    api = await suite.world.api();
   });
   beforeEach(() => {
-    world.endpoint.allow('ec2:ModifyInstanceMetadataOptions');
-    world.endpoint.setApplyDelay(200);
+    suite.world.endpoint.allow('ec2:ModifyInstanceMetadataOptions');
+    suite.world.endpoint.setApplyDelay(200);
   });
 
   const tokensRequired = (): AccountChange => ({
-    kind: 'instance-options', instanceId: world.wired.instanceId, name: 'imds-explorer-demo', region: world.wired.region, profile: 'dev',
+    kind: 'instance-options', instanceId: suite.world.wired.instanceId, name: 'imds-explorer-demo', region: suite.world.wired.region, profile: 'dev',
     before: { httpTokens: 'optional' }, after: { httpTokens: 'required' },
   });
 
@@ -42,7 +35,7 @@ describe('applyChange: DryRun → confirm → apply → applied → record → u
     let confirmedAfterDryRun = false;
     const outcome = await applyChange(api, tokensRequired(), {
       confirm: async () => {
-        confirmedAfterDryRun = world.endpoint.countOf('ModifyInstanceMetadataOptions', { dryRun: true }) === 1 && world.endpoint.countOf('ModifyInstanceMetadataOptions', { dryRun: false }) === 0;
+        confirmedAfterDryRun = suite.world.endpoint.countOf('ModifyInstanceMetadataOptions', { dryRun: true }) === 1 && suite.world.endpoint.countOf('ModifyInstanceMetadataOptions', { dryRun: false }) === 0;
         return true;
       },
       onProgress: (step) => steps.push(step),
@@ -54,36 +47,36 @@ describe('applyChange: DryRun → confirm → apply → applied → record → u
     assert.equal(outcome.record.state, 'applied');
     assert.equal((outcome.record.observed as { httpTokens: string }).httpTokens, 'required');
     assert.deepEqual([...new Set(steps)], ['dry-run', 'confirm', 'apply', 'wait']);
-    assert.equal(world.emulator.imdsv2, 'required', 'the emulated instance requires tokens now');
+    assert.equal(suite.world.emulator.imdsv2, 'required', 'the emulated instance requires tokens now');
 
     const undo = undoOf(outcome.record);
     assert.deepEqual(undo.after, { httpTokens: 'optional' });
     assert.deepEqual(undo.before, { httpTokens: 'required' });
     const back = await applyChange(api, undo, { confirm: async () => true, pollMs: 50 });
     assert.equal(back.status, 'made');
-    assert.equal(world.emulator.imdsv2, 'optional');
+    assert.equal(suite.world.emulator.imdsv2, 'optional');
   });
 
   it('changes nothing when the confirmation is declined', async () => {
-    const before = world.endpoint.countOf('ModifyInstanceMetadataOptions', { dryRun: false });
+    const before = suite.world.endpoint.countOf('ModifyInstanceMetadataOptions', { dryRun: false });
     const outcome = await applyChange(api, tokensRequired(), { confirm: async () => false });
     assert.equal(outcome.status, 'declined');
-    assert.equal(world.endpoint.countOf('ModifyInstanceMetadataOptions', { dryRun: false }), before);
-    assert.equal(world.emulator.imdsv2, 'optional');
+    assert.equal(suite.world.endpoint.countOf('ModifyInstanceMetadataOptions', { dryRun: false }), before);
+    assert.equal(suite.world.emulator.imdsv2, 'optional');
   });
 
   it('stops at the DryRun when the permission is missing, naming it, and never asks', async () => {
-    world.endpoint.deny('ec2:ModifyInstanceMetadataOptions');
+    suite.world.endpoint.deny('ec2:ModifyInstanceMetadataOptions');
     let asked = false;
     const outcome = await applyChange(api, tokensRequired(), { confirm: async () => (asked = true) });
     assert.equal(outcome.status, 'refused');
     assert.equal(outcome.status === 'refused' && outcome.error.permission, 'ec2:ModifyInstanceMetadataOptions');
     assert.equal(asked, false);
-    assert.equal(world.emulator.imdsv2, 'optional');
+    assert.equal(suite.world.emulator.imdsv2, 'optional');
   });
 
   it('bounds the wait, and a cancelled wait still returns the record (the change was made)', async () => {
-    world.endpoint.setApplyDelay(60_000);
+    suite.world.endpoint.setApplyDelay(60_000);
     const timedOut = await applyChange(api, tokensRequired(), { confirm: async () => true, waitTimeoutMs: 300, pollMs: 50 });
     assert.equal(timedOut.status, 'made');
     assert.ok(timedOut.status === 'made' && timedOut.record.state === 'pending' && /pending/i.test(timedOut.note ?? ''));
@@ -99,15 +92,15 @@ describe('applyChange: DryRun → confirm → apply → applied → record → u
     });
     const outcome = await cancelled;
     assert.ok(outcome.status === 'made' && outcome.record.state === 'pending' && /stopped waiting/i.test(outcome.note ?? ''));
-    world.endpoint.setApplyDelay(10);
+    suite.world.endpoint.setApplyDelay(10);
     // Undo both while they are pending: the last change wins once applied.
     await applyChange(api, { ...tokensRequired(), before: { httpTokens: 'required', httpPutResponseHopLimit: 2 }, after: { httpTokens: 'optional', httpPutResponseHopLimit: 1 } }, { confirm: async () => true, pollMs: 20 });
-    assert.equal(world.emulator.imdsv2, 'optional');
-    assert.equal(world.emulator.faults.hopLimit, 1);
+    assert.equal(suite.world.emulator.imdsv2, 'optional');
+    assert.equal(suite.world.emulator.faults.hopLimit, 1);
   });
 
   it('changes the account default through the same path, and undoes it to no preference', async () => {
-    const outcome = await applyChange(api, { kind: 'account-defaults', region: world.wired.region, before: {}, after: { httpTokens: 'required' } }, { confirm: async () => true });
+    const outcome = await applyChange(api, { kind: 'account-defaults', region: suite.world.wired.region, before: {}, after: { httpTokens: 'required' } }, { confirm: async () => true });
     assert.ok(outcome.status === 'made');
     assert.deepEqual(outcome.record.observed, { httpTokens: 'required' });
     const undo = undoOf(outcome.record);

@@ -1,10 +1,10 @@
 // `imds ec2 describe|set` and `imds doctor --instance` against the local EC2 endpoint wired to the
 // emulator, through the CLI's main() (the same code dist/cli/imds.js runs).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { main } from '../../../src/cli/imds';
-import { startEc2World, type Ec2World } from '../../support/ec2/world';
-import { isolateAwsEnvironment, type IsolatedAws } from '../../support/ssm/fixtures';
+import { startEc2World } from '../../support/ec2/world';
+import { useAwsWorld } from '../../support/awsWorld';
 
 async function imds(argv: string[], confirm?: (q: string) => Promise<boolean>) {
   let stdout = '';
@@ -14,22 +14,15 @@ async function imds(argv: string[], confirm?: (q: string) => Promise<boolean>) {
 }
 
 describe('imds ec2 … and imds doctor --instance', () => {
-  let aws: IsolatedAws;
-  let world: Ec2World;
+  const suite = useAwsWorld(() => startEc2World({ endpoint: { applyDelayMs: 100 } }));
   let id: string;
   let at: string[];
 
   before(async () => {
-    aws = isolateAwsEnvironment();
-    world = await startEc2World({ endpoint: { applyDelayMs: 100 } });
-    process.env.AWS_ACCESS_KEY_ID = world.endpoint.credentials.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = world.endpoint.credentials.secretAccessKey;
-    id = world.wired.instanceId;
-    at = ['--region', world.wired.region, '--ec2-endpoint', world.endpoint.url];
-  });
-  after(async () => {
-    await world.close();
-    aws.restore();
+    process.env.AWS_ACCESS_KEY_ID = suite.world.endpoint.credentials.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = suite.world.endpoint.credentials.secretAccessKey;
+    id = suite.world.wired.instanceId;
+    at = ['--region', suite.world.wired.region, '--ec2-endpoint', suite.world.endpoint.url];
   });
 
   it('describe prints MetadataOptions, the association and the defaults; --json the settings', async () => {
@@ -53,27 +46,27 @@ describe('imds ec2 … and imds doctor --instance', () => {
     assert.match(unasked.stderr, /add --yes/);
     const declined = await imds(['ec2', 'set', '--instance', id, '--http-tokens', 'required', ...at], async () => false);
     assert.equal(declined.code, 1);
-    assert.equal(world.emulator.imdsv2, 'optional');
-    assert.equal(world.endpoint.countOf('ModifyInstanceMetadataOptions', { dryRun: false }), 0);
+    assert.equal(suite.world.emulator.imdsv2, 'optional');
+    assert.equal(suite.world.endpoint.countOf('ModifyInstanceMetadataOptions', { dryRun: false }), 0);
   });
 
   it('set --yes applies, waits for applied, and prints the undo command, which works', async () => {
     const set = await imds(['ec2', 'set', '--instance', id, '--http-tokens', 'required', '--hop-limit', '2', '--yes', ...at]);
     assert.equal(set.code, 0, set.stderr);
     assert.match(set.stdout, /^Applied: HttpTokens: optional → required; HttpPutResponseHopLimit: 1 → 2/);
-    assert.equal(world.emulator.imdsv2, 'required');
-    assert.equal(world.emulator.faults.hopLimit, 2);
+    assert.equal(suite.world.emulator.imdsv2, 'required');
+    assert.equal(suite.world.emulator.faults.hopLimit, 2);
     const undo = /Undo: imds (.*)/.exec(set.stdout)![1].split(' ');
     assert.deepEqual(undo.slice(0, 8), ['ec2', 'set', '--instance', id, '--http-tokens', 'optional', '--hop-limit', '1']);
     const back = await imds([...undo, '--yes']);
     assert.equal(back.code, 0, back.stderr);
-    assert.equal(world.emulator.imdsv2, 'optional');
+    assert.equal(suite.world.emulator.imdsv2, 'optional');
   });
 
   it('a missing permission is one line naming it, and bad input says what to give', async () => {
-    world.endpoint.deny('ec2:ModifyInstanceMetadataOptions');
+    suite.world.endpoint.deny('ec2:ModifyInstanceMetadataOptions');
     const denied = await imds(['ec2', 'set', '--instance', id, '--http-tokens', 'required', '--yes', ...at]);
-    world.endpoint.allow('ec2:ModifyInstanceMetadataOptions');
+    suite.world.endpoint.allow('ec2:ModifyInstanceMetadataOptions');
     assert.equal(denied.code, 2);
     assert.match(denied.stderr, /not allowed to call ec2:ModifyInstanceMetadataOptions.*Add ec2:ModifyInstanceMetadataOptions/);
     assert.match((await imds(['ec2', 'set', '--instance', id, '--hop-limit', '99', ...at])).stderr, /--hop-limit must be a whole number from 1 to 64/);
@@ -83,12 +76,12 @@ describe('imds ec2 … and imds doctor --instance', () => {
   });
 
   it('doctor --instance adds the EC2 checks with the fix', async () => {
-    const report = await imds(['doctor', '--endpoint', world.emulator.url, '--instance', id, '--json', ...at]);
+    const report = await imds(['doctor', '--endpoint', suite.world.emulator.url, '--instance', id, '--json', ...at]);
     const parsed = JSON.parse(report.stdout) as { checks: { id: string; status: string; fix?: { after: unknown } }[] };
     const tokens = parsed.checks.find((c) => c.id === 'ec2-tokens')!;
     assert.equal(tokens.status, 'warn');
     assert.deepEqual(tokens.fix?.after, { httpTokens: 'required' });
-    const text = await imds(['doctor', '--endpoint', world.emulator.url, '--instance', id, ...at]);
+    const text = await imds(['doctor', '--endpoint', suite.world.emulator.url, '--instance', id, ...at]);
     assert.match(text.stdout, /fix through the EC2 API \(instance imds-explorer-demo \(i-0123456789abcdef0\) in us-east-1, default credentials\): HttpTokens: optional → required/);
   });
 });

@@ -3,15 +3,15 @@
 // UnauthorizedOperation, RequestLimitExceeded retried, pending → applied, and the wiring that makes
 // a metadata change change the emulator.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { before, beforeEach, describe, it } from 'node:test';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { Ec2Api } from '../../../src/aws/ec2/api';
 import { isEc2Error } from '../../../src/aws/ec2/errors';
 import { readInstanceSettings } from '../../../src/aws/ec2/settings';
 import { isUnavailable, type InstanceSummary } from '../../../src/aws/ec2/types';
 import { instanceRecord } from '../../support/ec2/store';
-import { startEc2World, type Ec2World } from '../../support/ec2/world';
-import { isolateAwsEnvironment, type IsolatedAws } from '../../support/ssm/fixtures';
+import { startEc2World } from '../../support/ec2/world';
+import { useAwsWorld } from '../../support/awsWorld';
 
 /** Waits for a condition the endpoint reaches on its own (pending → applied), bounded. */
 async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
@@ -29,31 +29,23 @@ async function status(url: string, path: string, init: RequestInit = {}): Promis
 }
 
 describe('local EC2 endpoint with the real SDK', () => {
-  let aws: IsolatedAws;
-  let world: Ec2World;
+  const suite = useAwsWorld(() => startEc2World());
   let api: Ec2Api;
 
   before(async () => {
-    aws = isolateAwsEnvironment();
-    world = await startEc2World();
     const fleet = Array.from({ length: 2500 }, (_, i) =>
       instanceRecord({ instanceId: `i-${(0x1000000 + i).toString(16).padStart(17, '0')}`, region: 'eu-west-1', tags: { Name: `web-${i}` }, instanceType: i % 2 ? 'm5.large' : 't3.small', platform: i % 10 === 0 ? 'windows' : undefined }));
-    world.endpoint.store.put(...fleet);
-    api = await world.api();
-  });
-
-  after(async () => {
-    await world.close();
-    aws.restore();
+    suite.world.endpoint.store.put(...fleet);
+    api = await suite.world.api();
   });
 
   beforeEach(() => {
-    world.endpoint.clearFaults();
-    for (const action of ['ec2:DescribeInstances', 'ec2:DescribeIamInstanceProfileAssociations', 'ec2:GetInstanceMetadataDefaults', 'ec2:ModifyInstanceMetadataOptions', 'ec2:ModifyInstanceMetadataDefaults']) world.endpoint.allow(action);
+    suite.world.endpoint.clearFaults();
+    for (const action of ['ec2:DescribeInstances', 'ec2:DescribeIamInstanceProfileAssociations', 'ec2:GetInstanceMetadataDefaults', 'ec2:ModifyInstanceMetadataOptions', 'ec2:ModifyInstanceMetadataDefaults']) suite.world.endpoint.allow(action);
   });
 
   it('describes the wired instance with its Name tag, type, platform and metadata options', async () => {
-    const instance = await api.describeInstance(world.wired.instanceId);
+    const instance = await api.describeInstance(suite.world.wired.instanceId);
     assert.equal(instance.name, 'imds-explorer-demo');
     assert.equal(instance.instanceType, 't3.micro');
     assert.equal(instance.platform, 'Linux/UNIX');
@@ -63,15 +55,15 @@ describe('local EC2 endpoint with the real SDK', () => {
   });
 
   it('paginates thousands of instances by NextToken/MaxResults, per signed Region', async () => {
-    const before = world.endpoint.countOf('DescribeInstances');
-    const eu = await Ec2Api.connect({ region: 'eu-west-1', endpoint: world.endpoint.url, credentials: world.endpoint.credentials });
+    const before = suite.world.endpoint.countOf('DescribeInstances');
+    const eu = await Ec2Api.connect({ region: 'eu-west-1', endpoint: suite.world.endpoint.url, credentials: suite.world.endpoint.credentials });
     try {
       const pages: number[] = [];
       const all = await eu.listInstances({ pageSize: 1000, onPage: (n) => pages.push(n) });
       assert.equal(all.length, 2500);
       assert.deepEqual(pages, [1000, 2000, 2500]);
       assert.equal(new Set(all.map((i) => i.instanceId)).size, 2500, 'no instance twice across pages');
-      assert.equal(world.endpoint.countOf('DescribeInstances') - before, 3);
+      assert.equal(suite.world.endpoint.countOf('DescribeInstances') - before, 3);
       assert.equal(all.filter((i: InstanceSummary) => i.platform === 'windows').length, 250);
       const filtered = await eu.listInstances({ filters: { 'tag:Name': ['web-1?'], 'instance-type': ['m5.large'] } });
       assert.deepEqual(filtered.map((i) => i.name).sort(), ['web-11', 'web-13', 'web-15', 'web-17', 'web-19']);
@@ -81,11 +73,11 @@ describe('local EC2 endpoint with the real SDK', () => {
       eu.close();
     }
     // The wired instance's Region holds only it.
-    assert.deepEqual((await api.listInstances()).map((i) => i.instanceId), [world.wired.instanceId]);
+    assert.deepEqual((await api.listInstances()).map((i) => i.instanceId), [suite.world.wired.instanceId]);
   });
 
   it('refuses MaxResults with InstanceIds, a bad NextToken and an unknown filter as EC2 does', async () => {
-    const client = new EC2Client({ region: 'eu-west-1', endpoint: world.endpoint.url, credentials: world.endpoint.credentials, maxAttempts: 1 });
+    const client = new EC2Client({ region: 'eu-west-1', endpoint: suite.world.endpoint.url, credentials: suite.world.endpoint.credentials, maxAttempts: 1 });
     try {
       await assert.rejects(client.send(new DescribeInstancesCommand({ InstanceIds: ['i-00000000001000000'], MaxResults: 5 })), { name: 'InvalidParameterCombination' });
       await assert.rejects(client.send(new DescribeInstancesCommand({ NextToken: 'bogus' })), { name: 'InvalidParameterValue' });
@@ -97,23 +89,23 @@ describe('local EC2 endpoint with the real SDK', () => {
   });
 
   it('checks the SigV4 signature: a wrong secret is refused', async () => {
-    const wrong = await Ec2Api.connect({ region: world.wired.region, endpoint: world.endpoint.url, credentials: { accessKeyId: world.endpoint.credentials.accessKeyId, secretAccessKey: 'not-the-secret' }, maxAttempts: 1 });
+    const wrong = await Ec2Api.connect({ region: suite.world.wired.region, endpoint: suite.world.endpoint.url, credentials: { accessKeyId: suite.world.endpoint.credentials.accessKeyId, secretAccessKey: 'not-the-secret' }, maxAttempts: 1 });
     try {
-      await assert.rejects(wrong.describeInstance(world.wired.instanceId), (error: unknown) => isEc2Error(error) && /signature/i.test(error.message));
+      await assert.rejects(wrong.describeInstance(suite.world.wired.instanceId), (error: unknown) => isEc2Error(error) && /signature/i.test(error.message));
     } finally {
       wrong.close();
     }
   });
 
   it('answers DryRun with DryRunOperation and changes nothing', async () => {
-    const dry = await api.dryRunModifyOptions(world.wired.instanceId, { httpTokens: 'required' });
+    const dry = await api.dryRunModifyOptions(suite.world.wired.instanceId, { httpTokens: 'required' });
     assert.deepEqual(dry, { ok: true });
-    assert.equal((await api.describeInstance(world.wired.instanceId)).metadataOptions?.httpTokens, 'optional');
-    assert.equal(world.emulator.imdsv2, 'optional');
+    assert.equal((await api.describeInstance(suite.world.wired.instanceId)).metadataOptions?.httpTokens, 'optional');
+    assert.equal(suite.world.emulator.imdsv2, 'optional');
   });
 
   it('answers UnauthorizedOperation (with an encoded message) on each call, naming the permission; nothing changes', async () => {
-    const id = world.wired.instanceId;
+    const id = suite.world.wired.instanceId;
     const cases: [string, () => Promise<unknown>][] = [
       ['ec2:DescribeInstances', () => api.describeInstance(id)],
       ['ec2:DescribeIamInstanceProfileAssociations', () => api.associations(id)],
@@ -122,22 +114,22 @@ describe('local EC2 endpoint with the real SDK', () => {
       ['ec2:ModifyInstanceMetadataDefaults', () => api.modifyDefaults({ httpTokens: 'required' })],
     ];
     for (const [action, call] of cases) {
-      world.endpoint.deny(action);
+      suite.world.endpoint.deny(action);
       await assert.rejects(call(), (error: unknown) => isEc2Error(error) && error.code === 'Unauthorized' && error.permission === action && !!error.encodedMessage && error.message.includes(action), action);
-      world.endpoint.allow(action);
+      suite.world.endpoint.allow(action);
     }
-    world.endpoint.deny('ec2:ModifyInstanceMetadataOptions');
+    suite.world.endpoint.deny('ec2:ModifyInstanceMetadataOptions');
     const dry = await api.dryRunModifyOptions(id, { httpTokens: 'required' });
     assert.equal(dry.ok, false);
     assert.equal(!dry.ok && dry.error.permission, 'ec2:ModifyInstanceMetadataOptions');
     assert.equal((await api.describeInstance(id)).metadataOptions?.httpTokens, 'optional');
-    assert.equal(world.emulator.imdsv2, 'optional');
+    assert.equal(suite.world.emulator.imdsv2, 'optional');
     assert.deepEqual(await api.defaults(), {});
   });
 
   it('keeps the other parts of the settings when one permission is missing', async () => {
-    world.endpoint.deny('ec2:GetInstanceMetadataDefaults');
-    const settings = await readInstanceSettings(api, world.wired.instanceId);
+    suite.world.endpoint.deny('ec2:GetInstanceMetadataDefaults');
+    const settings = await readInstanceSettings(api, suite.world.wired.instanceId);
     assert.ok(isUnavailable(settings.defaults));
     assert.equal(isUnavailable(settings.defaults) && settings.defaults.unavailable.permission, 'ec2:GetInstanceMetadataDefaults');
     assert.ok(!isUnavailable(settings.instance));
@@ -145,47 +137,47 @@ describe('local EC2 endpoint with the real SDK', () => {
   });
 
   it('retries RequestLimitExceeded with backoff, and says so when it does not stop', async () => {
-    const before = world.endpoint.countOf('DescribeInstances');
-    world.endpoint.failNext('DescribeInstances', undefined, 2);
-    const instance = await api.describeInstance(world.wired.instanceId);
-    assert.equal(instance.instanceId, world.wired.instanceId);
-    const attempts = world.endpoint.calls.slice(-3);
-    assert.equal(world.endpoint.countOf('DescribeInstances') - before, 3);
+    const before = suite.world.endpoint.countOf('DescribeInstances');
+    suite.world.endpoint.failNext('DescribeInstances', undefined, 2);
+    const instance = await api.describeInstance(suite.world.wired.instanceId);
+    assert.equal(instance.instanceId, suite.world.wired.instanceId);
+    const attempts = suite.world.endpoint.calls.slice(-3);
+    assert.equal(suite.world.endpoint.countOf('DescribeInstances') - before, 3);
     assert.deepEqual(attempts.map((c) => c.error), ['RequestLimitExceeded', 'RequestLimitExceeded', undefined]);
     assert.ok(attempts[1].at - attempts[0].at >= 1, 'the retry waited');
 
-    const short = await world.api({ maxAttempts: 2 });
-    world.endpoint.failNext('GetInstanceMetadataDefaults', undefined, 5);
+    const short = await suite.world.api({ maxAttempts: 2 });
+    suite.world.endpoint.failNext('GetInstanceMetadataDefaults', undefined, 5);
     await assert.rejects(short.defaults(), (error: unknown) => isEc2Error(error) && error.code === 'Throttled');
   });
 
   it('moves a change from pending to applied, and only then changes the emulator', async () => {
-    world.endpoint.setApplyDelay(300);
-    const answer = await api.modifyOptions(world.wired.instanceId, { httpTokens: 'required' });
+    suite.world.endpoint.setApplyDelay(300);
+    const answer = await api.modifyOptions(suite.world.wired.instanceId, { httpTokens: 'required' });
     assert.equal(answer?.state, 'pending');
     assert.equal(answer?.httpTokens, 'required');
-    assert.equal(world.emulator.imdsv2, 'optional', 'not yet applied');
-    assert.equal(await status(world.emulator.url, '/latest/meta-data/instance-id'), 200);
-    await until('applied', async () => (await api.describeInstance(world.wired.instanceId)).metadataOptions?.state === 'applied');
-    assert.equal(await status(world.emulator.url, '/latest/meta-data/instance-id'), 401, 'tokens are required now');
+    assert.equal(suite.world.emulator.imdsv2, 'optional', 'not yet applied');
+    assert.equal(await status(suite.world.emulator.url, '/latest/meta-data/instance-id'), 200);
+    await until('applied', async () => (await api.describeInstance(suite.world.wired.instanceId)).metadataOptions?.state === 'applied');
+    assert.equal(await status(suite.world.emulator.url, '/latest/meta-data/instance-id'), 401, 'tokens are required now');
 
-    await api.modifyOptions(world.wired.instanceId, { httpTokens: 'optional', httpEndpoint: 'disabled' });
-    await world.endpoint.settled();
-    assert.equal(await status(world.emulator.url, '/latest/meta-data/instance-id'), 403, 'IMDS is off');
+    await api.modifyOptions(suite.world.wired.instanceId, { httpTokens: 'optional', httpEndpoint: 'disabled' });
+    await suite.world.endpoint.settled();
+    assert.equal(await status(suite.world.emulator.url, '/latest/meta-data/instance-id'), 403, 'IMDS is off');
 
-    await api.modifyOptions(world.wired.instanceId, { httpEndpoint: 'enabled', instanceMetadataTags: 'disabled' });
-    await world.endpoint.settled();
-    assert.equal(await status(world.emulator.url, '/latest/meta-data/tags/instance/Name'), 404, 'tags are not served');
-    await api.modifyOptions(world.wired.instanceId, { instanceMetadataTags: 'enabled' });
-    await world.endpoint.settled();
-    assert.equal(await status(world.emulator.url, '/latest/meta-data/tags/instance/Name'), 200, 'tags are served again');
+    await api.modifyOptions(suite.world.wired.instanceId, { httpEndpoint: 'enabled', instanceMetadataTags: 'disabled' });
+    await suite.world.endpoint.settled();
+    assert.equal(await status(suite.world.emulator.url, '/latest/meta-data/tags/instance/Name'), 404, 'tags are not served');
+    await api.modifyOptions(suite.world.wired.instanceId, { instanceMetadataTags: 'enabled' });
+    await suite.world.endpoint.settled();
+    assert.equal(await status(suite.world.emulator.url, '/latest/meta-data/tags/instance/Name'), 200, 'tags are served again');
 
-    await api.modifyOptions(world.wired.instanceId, { httpPutResponseHopLimit: 3 });
-    await world.endpoint.settled();
-    assert.equal(world.emulator.faults.hopLimit, 3);
-    await api.modifyOptions(world.wired.instanceId, { httpPutResponseHopLimit: 1 });
-    await world.endpoint.settled();
-    assert.equal(world.emulator.faults.hopLimit, 1);
+    await api.modifyOptions(suite.world.wired.instanceId, { httpPutResponseHopLimit: 3 });
+    await suite.world.endpoint.settled();
+    assert.equal(suite.world.emulator.faults.hopLimit, 3);
+    await api.modifyOptions(suite.world.wired.instanceId, { httpPutResponseHopLimit: 1 });
+    await suite.world.endpoint.settled();
+    assert.equal(suite.world.emulator.faults.hopLimit, 1);
   });
 
   it('gets and modifies the account defaults, no-preference included', async () => {
@@ -199,22 +191,22 @@ describe('local EC2 endpoint with the real SDK', () => {
   });
 
   it('follows the iam-role-attach timeline in the association state', async () => {
-    const before = await api.associations(world.wired.instanceId);
+    const before = await api.associations(suite.world.wired.instanceId);
     assert.equal(before.length, 1);
     assert.equal(before[0].state, 'associated');
     assert.equal(before[0].timestamp, '2024-01-15T09:30:00.000Z', 'associated at launch');
-    world.wired.attachRole({ infoAfterSeconds: 0.3, credentialsAfterSeconds: 0.6 });
-    const attaching = await api.associations(world.wired.instanceId);
+    suite.world.wired.attachRole({ infoAfterSeconds: 0.3, credentialsAfterSeconds: 0.6 });
+    const attaching = await api.associations(suite.world.wired.instanceId);
     assert.equal(attaching[0].state, 'associating');
     assert.ok(Date.parse(attaching[0].timestamp!) > Date.parse('2025-01-01'));
-    await until('associated', async () => (await api.associations(world.wired.instanceId))[0].state === 'associated');
-    world.emulator.setScenario('none');
+    await until('associated', async () => (await api.associations(suite.world.wired.instanceId))[0].state === 'associated');
+    suite.world.emulator.setScenario('none');
   });
 
   it('holds instances in several Regions apart', async () => {
-    world.endpoint.store.put(instanceRecord({ instanceId: 'i-0aaaaaaaaaaaaaaa1', region: 'ap-southeast-2', tags: { Name: 'syd' } }));
-    const syd = await world.api({ region: 'ap-southeast-2' });
+    suite.world.endpoint.store.put(instanceRecord({ instanceId: 'i-0aaaaaaaaaaaaaaa1', region: 'ap-southeast-2', tags: { Name: 'syd' } }));
+    const syd = await suite.world.api({ region: 'ap-southeast-2' });
     assert.deepEqual((await syd.listInstances()).map((i) => i.name), ['syd']);
-    await assert.rejects(syd.describeInstance(world.wired.instanceId), (error: unknown) => isEc2Error(error) && error.code === 'NotFound');
+    await assert.rejects(syd.describeInstance(suite.world.wired.instanceId), (error: unknown) => isEc2Error(error) && error.code === 'NotFound');
   });
 });

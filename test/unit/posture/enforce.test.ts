@@ -8,40 +8,35 @@ import { Ec2Api } from '../../../src/aws/ec2/api';
 import { applyEach, dryRunEach, REQUIRE_TOKENS, restoreEach, settableOptions, type EnforceTarget } from '../../../src/posture/enforce';
 import { requireTokensByDefault, type FleetConnection } from '../../../src/posture/fleet';
 import { entriesToRestore, newRollback, parseRollback, recordResults, restoreChange, restoreDefaultsChange } from '../../../src/posture/rollback';
-import { isolateAwsEnvironment, type IsolatedAws } from '../../support/ssm/fixtures';
-import { FLEET_CREDENTIALS, startFleetWorld, type FleetWorld } from '../../support/fleet/world';
+import { FLEET_CREDENTIALS, startFleetWorld } from '../../support/fleet/world';
 import { instanceRecord, type Ec2InstanceRecord } from '../../support/ec2/store';
+import { useAwsWorld } from '../../support/awsWorld';
 
 const REGION = 'eu-west-1';
 const FAST = { pollMs: 30, waitTimeoutMs: 10_000, ratePerSecond: 1000, burst: 1000, backoffMs: 20 };
 
 describe('enforce: Require IMDSv2 on a batch', () => {
-  let aws: IsolatedAws;
-  let world: FleetWorld;
+  const suite = useAwsWorld(() => startFleetWorld({ instances: 0, regions: [REGION], seed: 1, applyDelayMs: 40 }));
   let fleet: FleetConnection;
   let records: Ec2InstanceRecord[];
   const apis: Ec2Api[] = [];
   /** Ec2Api without SDK retries, so this file's own backoff is what retries. */
   const bare = async () => {
-    const api = await Ec2Api.connect({ region: REGION, endpoint: world.ec2.url, credentials: FLEET_CREDENTIALS, maxAttempts: 1 });
+    const api = await Ec2Api.connect({ region: REGION, endpoint: suite.world.ec2.url, credentials: FLEET_CREDENTIALS, maxAttempts: 1 });
     apis.push(api);
     return api;
   };
 
   before(async () => {
-    aws = isolateAwsEnvironment();
-    world = await startFleetWorld({ instances: 0, regions: [REGION], seed: 1, applyDelayMs: 40 });
-    fleet = await world.connect();
+    fleet = await suite.world.connect();
   });
-  after(async () => {
+  after(() => {
     for (const api of apis) api.close();
-    await world.close();
-    aws.restore();
   });
 
   beforeEach(async () => {
-    await world.ec2.settled();
-    world.ec2.clearFaults();
+    await suite.world.ec2.settled();
+    suite.world.ec2.clearFaults();
     // 12 instances with different options, so a rollback that put back defaults would show.
     records = Array.from({ length: 12 }, (_, i) => instanceRecord({
       instanceId: `i-0${i.toString(16).padStart(16, '0')}`,
@@ -56,36 +51,36 @@ describe('enforce: Require IMDSv2 on a batch', () => {
         state: 'applied',
       },
     }));
-    for (const r of world.ec2.store.list(REGION)) world.ec2.store.remove(REGION, r.instanceId);
-    world.ec2.store.put(...records.map((r) => structuredClone(r)));
+    for (const r of suite.world.ec2.store.list(REGION)) suite.world.ec2.store.remove(REGION, r.instanceId);
+    suite.world.ec2.store.put(...records.map((r) => structuredClone(r)));
   });
 
   const targets = (): EnforceTarget[] => records.map((r) => ({ instanceId: r.instanceId, region: REGION, name: r.tags.Name, before: settableOptions(r.metadataOptions) }));
-  const optionsNow = (id: string) => world.ec2.store.get(REGION, id)!.metadataOptions;
+  const optionsNow = (id: string) => suite.world.ec2.store.get(REGION, id)!.metadataOptions;
 
   it('phase 1 runs one DryRun per instance and changes nothing', async () => {
-    const dry = world.ec2.countOf('ModifyInstanceMetadataOptions', { dryRun: true });
+    const dry = suite.world.ec2.countOf('ModifyInstanceMetadataOptions', { dryRun: true });
     const results = await dryRunEach((r) => fleet.ec2(r), targets(), REQUIRE_TOKENS, FAST);
     assert.deepEqual(results.map((r) => r.outcome), Array(12).fill('dry-run-ok'));
-    assert.equal(world.ec2.countOf('ModifyInstanceMetadataOptions', { dryRun: true }) - dry, 12);
-    assert.equal(world.ec2.countOf('ModifyInstanceMetadataOptions', { dryRun: false }), 0);
+    assert.equal(suite.world.ec2.countOf('ModifyInstanceMetadataOptions', { dryRun: true }) - dry, 12);
+    assert.equal(suite.world.ec2.countOf('ModifyInstanceMetadataOptions', { dryRun: false }), 0);
     assert.ok(records.every((r) => optionsNow(r.instanceId).httpTokens === 'optional'));
   });
 
   it('DryRun failures name the missing permission and the remedy; nothing is changed', async () => {
-    world.ec2.deny('ec2:ModifyInstanceMetadataOptions');
+    suite.world.ec2.deny('ec2:ModifyInstanceMetadataOptions');
     try {
       const results = await dryRunEach((r) => fleet.ec2(r), targets(), REQUIRE_TOKENS, FAST);
       assert.ok(results.every((r) => r.outcome === 'dry-run-failed'));
       assert.match(results[0].error ?? '', /not allowed to call ec2:ModifyInstanceMetadataOptions.*Add ec2:ModifyInstanceMetadataOptions/);
     } finally {
-      world.ec2.allow('ec2:ModifyInstanceMetadataOptions');
+      suite.world.ec2.allow('ec2:ModifyInstanceMetadataOptions');
     }
     assert.ok(records.every((r) => optionsNow(r.instanceId).httpTokens === 'optional'));
   });
 
   it('phase 2 applies and waits for applied; a partial failure leaves the others done, one result each', async () => {
-    world.ec2.failNext('ModifyInstanceMetadataOptions', { code: 'IncorrectInstanceState', message: 'The instance is not in a valid state.', status: 400 }, 2);
+    suite.world.ec2.failNext('ModifyInstanceMetadataOptions', { code: 'IncorrectInstanceState', message: 'The instance is not in a valid state.', status: 400 }, 2);
     const results = await applyEach((r) => fleet.ec2(r), targets(), REQUIRE_TOKENS, { ...FAST, concurrency: 4 });
     assert.equal(results.length, 12);
     const failed = results.filter((r) => r.outcome === 'failed');
@@ -110,7 +105,7 @@ describe('enforce: Require IMDSv2 on a batch', () => {
         if (done === 3) controller.abort();
       },
     });
-    await world.ec2.settled();
+    await suite.world.ec2.settled();
     const changed = results.filter((r) => r.outcome === 'applied' || r.outcome === 'pending');
     const cancelled = results.filter((r) => r.outcome === 'cancelled');
     assert.ok(changed.length >= 3 && changed.length <= 5, `changed ${changed.length}`);
@@ -122,16 +117,16 @@ describe('enforce: Require IMDSv2 on a batch', () => {
   });
 
   it('RequestLimitExceeded is retried with backoff until the change goes through', async () => {
-    world.ec2.failNext('ModifyInstanceMetadataOptions', undefined, 5); // the default allows 5 retries
+    suite.world.ec2.failNext('ModifyInstanceMetadataOptions', undefined, 5); // the default allows 5 retries
     const one = targets().slice(0, 3);
     const results = await applyEach(() => bare(), one, REQUIRE_TOKENS, { ...FAST, concurrency: 1 });
     assert.deepEqual(results.map((r) => r.outcome), ['applied', 'applied', 'applied']);
     assert.equal(results.reduce((sum, r) => sum + r.attempts, 0), 3 + 5);
-    assert.equal(world.ec2.calls.filter((c) => c.error === 'RequestLimitExceeded').length >= 5, true);
+    assert.equal(suite.world.ec2.calls.filter((c) => c.error === 'RequestLimitExceeded').length >= 5, true);
   });
 
   it('gives up on an instance after the retries, with the remedy, and goes on with the rest', async () => {
-    world.ec2.failNext('ModifyInstanceMetadataOptions', undefined, 3);
+    suite.world.ec2.failNext('ModifyInstanceMetadataOptions', undefined, 3);
     const results = await applyEach(() => bare(), targets().slice(0, 2), REQUIRE_TOKENS, { ...FAST, concurrency: 1, maxThrottleRetries: 2 });
     assert.equal(results[0].outcome, 'failed');
     assert.match(results[0].error ?? '', /throttling .*wait a minute/i);
@@ -143,7 +138,7 @@ describe('enforce: Require IMDSv2 on a batch', () => {
     const burst = 3;
     const startedAt = Date.now();
     await dryRunEach((r) => fleet.ec2(r), targets(), REQUIRE_TOKENS, { ratePerSecond: rate, burst, concurrency: 8 });
-    const times = world.ec2.calls.filter((c) => c.operation === 'ModifyInstanceMetadataOptions' && c.at >= startedAt).map((c) => c.at).sort((a, b) => a - b);
+    const times = suite.world.ec2.calls.filter((c) => c.operation === 'ModifyInstanceMetadataOptions' && c.at >= startedAt).map((c) => c.at).sort((a, b) => a - b);
     assert.equal(times.length, 12);
     // The k-th call cannot come before (k - burst) / rate seconds after the start.
     times.forEach((at, k) => assert.ok(at - startedAt >= ((k + 1 - burst) / rate) * 1000 - 5, `call ${k} at +${at - startedAt} ms`));
@@ -172,21 +167,21 @@ describe('enforce: Require IMDSv2 on a batch', () => {
   });
 
   it('account defaults go through the same path with their own confirmation, and roll back', async () => {
-    world.ec2.store.setDefaults(REGION, {});
+    suite.world.ec2.store.setDefaults(REGION, {});
     let asked = '';
     const declined = await requireTokensByDefault(fleet, REGION, { confirm: async (change) => ((asked = JSON.stringify(change.after)), false) });
     assert.equal(declined.status, 'declined');
     assert.equal(asked, '{"httpTokens":"required"}');
-    assert.deepEqual(world.ec2.store.defaults(REGION), {});
+    assert.deepEqual(suite.world.ec2.store.defaults(REGION), {});
     const made = await requireTokensByDefault(fleet, REGION, { confirm: async () => true });
     assert.equal(made.status, 'made');
-    assert.equal(world.ec2.store.defaults(REGION).httpTokens, 'required');
+    assert.equal(suite.world.ec2.store.defaults(REGION).httpTokens, 'required');
     if (made.status !== 'made') return;
     const file = parseRollback(JSON.stringify({ ...newRollback([], REQUIRE_TOKENS), defaults: [{ region: REGION, record: made.record, status: 'applied' }] }));
     const api = await fleet.ec2(REGION);
     const { applyChange } = await import('../../../src/aws/ec2/change');
     const undone = await applyChange(api, restoreDefaultsChange(file.defaults[0]), { confirm: async () => true });
     assert.equal(undone.status, 'made');
-    assert.equal(world.ec2.store.defaults(REGION).httpTokens, undefined);
+    assert.equal(suite.world.ec2.store.defaults(REGION).httpTokens, undefined);
   });
 });

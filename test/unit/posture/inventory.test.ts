@@ -2,14 +2,14 @@
 // of a seeded two-Region fleet lands in the class its generator meant, with the calls the issue
 // budgets (DescribeInstances ceil(N/1000) per Region, GetMetricData ceil(N/500) + Regions).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { FleetConnection } from '../../../src/posture/fleet';
 import { takePosture } from '../../../src/posture/fleet';
 import { exitCodeOf, renderPostureCsv, renderPostureText } from '../../../src/posture/report';
 import type { PostureClass } from '../../../src/posture/types';
-import { isolateAwsEnvironment, type IsolatedAws } from '../../support/ssm/fixtures';
 import type { FleetProfile } from '../../support/fleet/generate';
-import { startFleetWorld, type FleetWorld } from '../../support/fleet/world';
+import { startFleetWorld } from '../../support/fleet/world';
+import { useAwsWorld } from '../../support/awsWorld';
 
 const EXPECTED: Record<FleetProfile, PostureClass> = {
   required: 'required',
@@ -22,29 +22,22 @@ const EXPECTED: Record<FleetProfile, PostureClass> = {
 };
 
 describe('posture inventory', () => {
-  let aws: IsolatedAws;
-  let world: FleetWorld;
+  const suite = useAwsWorld(() => startFleetWorld({ instances: 2500, regions: 2, seed: 17 }));
   let fleet: FleetConnection;
 
   before(async () => {
-    aws = isolateAwsEnvironment();
-    world = await startFleetWorld({ instances: 2500, regions: 2, seed: 17 });
-    fleet = await world.connect();
-  });
-  after(async () => {
-    await world.close();
-    aws.restore();
+    fleet = await suite.world.connect();
   });
 
   it('classifies every instance as the fleet meant it, within the call budget', async () => {
     const calls = { DescribeInstances: 0, GetMetricData: 0, GetInstanceMetadataDefaults: 0, DescribeRegions: 0 };
     let firstRowsAt = 0;
     const started = Date.now();
-    const report = await takePosture(fleet, { regions: world.fleet.regions, days: 14, onCall: (kind) => (calls[kind] += 1), onRows: () => (firstRowsAt ||= Date.now()) });
+    const report = await takePosture(fleet, { regions: suite.world.fleet.regions, days: 14, onCall: (kind) => (calls[kind] += 1), onRows: () => (firstRowsAt ||= Date.now()) });
     assert.equal(report.regions.length, 2);
     const byId = new Map(report.regions.flatMap((r) => r.instances).map((i) => [i.instanceId, i]));
     assert.equal(byId.size, 2500);
-    for (const generated of world.fleet.instances) {
+    for (const generated of suite.world.fleet.instances) {
       const got = byId.get(generated.instanceId);
       assert.equal(got?.class, EXPECTED[generated.profile], `${generated.instanceId} (${generated.profile}): ${got?.evidence}`);
       assert.equal(got?.region, generated.region);
@@ -52,9 +45,9 @@ describe('posture inventory', () => {
     }
     // 1,250 per Region: 2 pages each; ≤ 1 query per instance.
     assert.equal(calls.DescribeInstances, 4);
-    assert.equal(world.ec2.countOf('DescribeInstances'), 4);
+    assert.equal(suite.world.ec2.countOf('DescribeInstances'), 4);
     assert.ok(calls.GetMetricData <= Math.ceil(2500 / 500) + 2, `GetMetricData calls: ${calls.GetMetricData}`);
-    assert.equal(calls.GetMetricData, world.cloudWatch.countOf('GetMetricData'));
+    assert.equal(calls.GetMetricData, suite.world.cloudWatch.countOf('GetMetricData'));
     assert.equal(calls.GetInstanceMetadataDefaults, 2);
     assert.ok(firstRowsAt > 0 && firstRowsAt - started <= Date.now() - started);
     // Defaults as the fleet set them: the first Region requires tokens for new instances.
@@ -72,24 +65,24 @@ describe('posture inventory', () => {
 
   it('"all" Regions come from DescribeRegions', async () => {
     const report = await takePosture(fleet, { regions: 'all', days: 7 });
-    assert.deepEqual(report.regions.map((r) => r.region), [...world.fleet.regions].sort());
-    assert.equal(world.ec2.countOf('DescribeRegions'), 1);
+    assert.deepEqual(report.regions.map((r) => r.region), [...suite.world.fleet.regions].sort());
+    assert.equal(suite.world.ec2.countOf('DescribeRegions'), 1);
   });
 
   it('a Region that cannot be read becomes an error entry with the remedy; the other still reports; exit 2', async () => {
-    world.ec2.deny('ec2:DescribeInstances');
+    suite.world.ec2.deny('ec2:DescribeInstances');
     try {
-      const report = await takePosture(fleet, { regions: [world.fleet.regions[0]], days: 14 });
+      const report = await takePosture(fleet, { regions: [suite.world.fleet.regions[0]], days: 14 });
       assert.match(report.regions[0].error ?? '', /not allowed to call ec2:DescribeInstances.*Add ec2:DescribeInstances to its IAM policy/);
       assert.equal(exitCodeOf(report), 2);
     } finally {
-      world.ec2.allow('ec2:DescribeInstances');
+      suite.world.ec2.allow('ec2:DescribeInstances');
     }
   });
 
   it('a CloudWatch permission error names cloudwatch:GetMetricData', async () => {
-    world.cloudWatch.failNext('GetMetricData', { code: 'AccessDenied', message: 'User: arn:aws:iam::123456789012:user/t is not authorized to perform: cloudwatch:GetMetricData', status: 403 }, 1);
-    const report = await takePosture(fleet, { regions: [world.fleet.regions[1]], days: 14, regionConcurrency: 1 });
+    suite.world.cloudWatch.failNext('GetMetricData', { code: 'AccessDenied', message: 'User: arn:aws:iam::123456789012:user/t is not authorized to perform: cloudwatch:GetMetricData', status: 403 }, 1);
+    const report = await takePosture(fleet, { regions: [suite.world.fleet.regions[1]], days: 14, regionConcurrency: 1 });
     assert.match(report.regions[0].error ?? '', /cloudwatch:GetMetricData/);
   });
 

@@ -1,10 +1,11 @@
 // `imds --ssm INSTANCE_ID --region R --ssm-endpoint URL`: every command reaches the instance
 // through the SSM source (createSourceFromArgs), and its errors print as one line with a remedy.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { main } from '../../../src/cli/imds';
 import { parseSnapshot } from '../../../src/imds/snapshot';
-import { INSTANCE, isolateAwsEnvironment, REGION, startSsmWorld, type IsolatedAws, type SsmWorld } from '../../support/ssm/fixtures';
+import { INSTANCE, REGION, startSsmWorld } from '../../support/ssm/fixtures';
+import { useAwsWorld } from '../../support/awsWorld';
 
 async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string[] }> {
   let stdout = '';
@@ -14,29 +15,22 @@ async function cli(argv: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 describe('imds CLI with --ssm', () => {
-  let aws: IsolatedAws;
-  let world: SsmWorld;
+  const suite = useAwsWorld(() => startSsmWorld());
   let ssm: string[];
 
   before(async () => {
-    aws = isolateAwsEnvironment();
-    world = await startSsmWorld();
     // Credentials the way the CLI finds them: a named profile in the (isolated) shared files.
-    aws.write(`[profile test]\nregion = ${REGION}\n`, `[test]\naws_access_key_id = ${world.endpoint.credentials.accessKeyId}\naws_secret_access_key = ${world.endpoint.credentials.secretAccessKey}\n`);
-    ssm = ['--ssm', INSTANCE, '--profile', 'test', '--region', REGION, '--ssm-endpoint', world.endpoint.url, '--endpoint', world.emulator.url, '--ssm-transport', 'run-command'];
-  });
-  after(async () => {
-    await world.close();
-    aws.restore();
+    suite.aws.write(`[profile test]\nregion = ${REGION}\n`, `[test]\naws_access_key_id = ${suite.world.endpoint.credentials.accessKeyId}\naws_secret_access_key = ${suite.world.endpoint.credentials.secretAccessKey}\n`);
+    ssm = ['--ssm', INSTANCE, '--profile', 'test', '--region', REGION, '--ssm-endpoint', suite.world.endpoint.url, '--endpoint', suite.world.emulator.url, '--ssm-transport', 'run-command'];
   });
 
   it('snapshot --json prints the same snapshot as the direct read, with one SendCommand', async () => {
-    const sent = world.endpoint.countOf('SendCommand');
+    const sent = suite.world.endpoint.countOf('SendCommand');
     const { code, stdout, stderr } = await cli(['snapshot', '--json', ...ssm]);
     assert.equal(code, 0, stderr.join('\n'));
-    assert.deepEqual(parseSnapshot(stdout).entries, (await world.direct()).entries);
-    assert.equal(world.endpoint.countOf('SendCommand'), sent + 1);
-    assert.equal(world.endpoint.calls.at(-1)?.region, REGION);
+    assert.deepEqual(parseSnapshot(stdout).entries, (await suite.world.direct()).entries);
+    assert.equal(suite.world.endpoint.countOf('SendCommand'), sent + 1);
+    assert.equal(suite.world.endpoint.calls.at(-1)?.region, REGION);
   });
 
   it('ls and get read through SSM', async () => {
@@ -47,14 +41,14 @@ describe('imds CLI with --ssm', () => {
   });
 
   it('prints an SSM error as one line with its remedy, exit 2', async () => {
-    world.endpoint.deny('ssm:SendCommand');
+    suite.world.endpoint.deny('ssm:SendCommand');
     try {
       const { code, stderr } = await cli(['snapshot', ...ssm]);
       assert.equal(code, 2);
       assert.equal(stderr.length, 1);
       assert.match(stderr[0], /^imds: .*not allowed to call ssm:SendCommand in eu-west-1\. Add ssm:SendCommand to its IAM policy/);
     } finally {
-      world.endpoint.allow('ssm:SendCommand');
+      suite.world.endpoint.allow('ssm:SendCommand');
     }
   });
 
@@ -71,14 +65,14 @@ describe('imds CLI with --ssm', () => {
   });
 
   it('--ssm-transport session reads through one Session Manager session, no SendCommand; bad values are refused', async () => {
-    const started = world.endpoint.countOf('StartSession');
-    const sent = world.endpoint.countOf('SendCommand');
+    const started = suite.world.endpoint.countOf('StartSession');
+    const sent = suite.world.endpoint.countOf('SendCommand');
     const session = ssm.slice(0, -1).concat('session');
     const { code, stdout, stderr } = await cli(['snapshot', '--json', ...session]);
     assert.equal(code, 0, stderr.join('\n'));
-    assert.deepEqual(parseSnapshot(stdout).entries, (await world.direct()).entries);
-    assert.equal(world.endpoint.countOf('StartSession'), started + 1);
-    assert.equal(world.endpoint.countOf('SendCommand'), sent);
+    assert.deepEqual(parseSnapshot(stdout).entries, (await suite.world.direct()).entries);
+    assert.equal(suite.world.endpoint.countOf('StartSession'), started + 1);
+    assert.equal(suite.world.endpoint.countOf('SendCommand'), sent);
     const bad = await cli(['snapshot', ...ssm.slice(0, -1), 'runCommand']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr[0], /--ssm-transport must be auto, session or run-command/);
@@ -87,15 +81,15 @@ describe('imds CLI with --ssm', () => {
   });
 
   it('--ssm-transport session with StartSession denied: the error and its remedy, no silent fallback', async () => {
-    world.endpoint.deny('ssm:StartSession');
+    suite.world.endpoint.deny('ssm:StartSession');
     try {
-      const sent = world.endpoint.countOf('SendCommand');
+      const sent = suite.world.endpoint.countOf('SendCommand');
       const { code, stderr } = await cli(['snapshot', ...ssm.slice(0, -1), 'session']);
       assert.equal(code, 2);
       assert.match(stderr[0], /may not start a Session Manager session.*Allow ssm:StartSession/);
-      assert.equal(world.endpoint.countOf('SendCommand'), sent);
+      assert.equal(suite.world.endpoint.countOf('SendCommand'), sent);
     } finally {
-      world.endpoint.allow('ssm:StartSession');
+      suite.world.endpoint.allow('ssm:StartSession');
     }
   });
 });

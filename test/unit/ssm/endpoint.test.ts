@@ -9,8 +9,8 @@ import {
   SSMClient,
   type GetCommandInvocationCommandOutput,
 } from '@aws-sdk/client-ssm';
-import { agentStringPrefix, startSsmEndpoint, STDERR_LIMIT, STDOUT_LIMIT, TRUNCATED_SUFFIX, type SsmEndpoint } from '../../support/ssmEndpoint';
-import { isolateAwsEnvironment, type IsolatedAws } from '../../support/ssm/fixtures';
+import { agentStringPrefix, startSsmEndpoint, STDERR_LIMIT, STDOUT_LIMIT, TRUNCATED_SUFFIX } from '../../support/ssmEndpoint';
+import { useAwsWorld } from '../../support/awsWorld';
 
 const LINUX = 'i-0123456789abcdef0';
 const WGET_ONLY = 'i-0123456789abcdef1';
@@ -35,48 +35,39 @@ async function run(client: SSMClient, instanceId: string, commands: string[]) {
 }
 
 describe('local SSM endpoint (awsJson1_1) with the real SDK', () => {
-  let aws: IsolatedAws;
-  let endpoint: SsmEndpoint;
+  const suite = useAwsWorld(() => startSsmEndpoint({
+    region: 'eu-west-1',
+    invocationVisibleAfterMs: 150,
+    instances: [
+      { instanceId: LINUX, computerName: 'web-1', tags: { Env: 'prod' } },
+      { instanceId: WGET_ONLY, tools: ['wget'], tags: { Env: 'dev' } },
+      { instanceId: LOST, pingStatus: 'ConnectionLost' },
+      { instanceId: UNMANAGED, managed: false },
+    ],
+  }));
   let client: SSMClient;
-
-  before(async () => {
-    aws = isolateAwsEnvironment();
-    endpoint = await startSsmEndpoint({
-      region: 'eu-west-1',
-      invocationVisibleAfterMs: 150,
-      instances: [
-        { instanceId: LINUX, computerName: 'web-1', tags: { Env: 'prod' } },
-        { instanceId: WGET_ONLY, tools: ['wget'], tags: { Env: 'dev' } },
-        { instanceId: LOST, pingStatus: 'ConnectionLost' },
-        { instanceId: UNMANAGED, managed: false },
-      ],
-    });
-    client = new SSMClient({ region: 'eu-west-1', endpoint: endpoint.url, credentials: endpoint.credentials, maxAttempts: 1 });
+  before(() => {
+    client = new SSMClient({ region: 'eu-west-1', endpoint: suite.world.url, credentials: suite.world.credentials, maxAttempts: 1 });
   });
-
-  after(async () => {
-    client.destroy();
-    await endpoint.close();
-    aws.restore();
-  });
+  after(() => client.destroy());
 
   it('speaks the protocol: X-Amz-Target, JSON 1.1 content type, SigV4 scoped to ssm and the region', async () => {
     const out = await client.send(new DescribeInstanceInformationCommand({}));
-    const call = endpoint.calls.at(-1)!;
+    const call = suite.world.calls.at(-1)!;
     assert.equal(call.operation, 'DescribeInstanceInformation');
     assert.equal(call.region, 'eu-west-1');
-    assert.equal(call.accessKeyId, endpoint.credentials.accessKeyId);
+    assert.equal(call.accessKeyId, suite.world.credentials.accessKeyId);
     assert.deepEqual(out.InstanceInformationList?.map((i) => i.InstanceId), [LINUX, WGET_ONLY, LOST]);
     assert.equal(out.InstanceInformationList?.[2].PingStatus, 'ConnectionLost');
     assert.ok(out.InstanceInformationList?.[0].LastPingDateTime instanceof Date, 'timestamps are epoch seconds the SDK parses');
   });
 
   it('rejects a wrong secret, an unknown key and the wrong region as AWS does', async () => {
-    const wrongSecret = new SSMClient({ region: 'eu-west-1', endpoint: endpoint.url, credentials: { ...endpoint.credentials, secretAccessKey: 'wrong' }, maxAttempts: 1 });
+    const wrongSecret = new SSMClient({ region: 'eu-west-1', endpoint: suite.world.url, credentials: { ...suite.world.credentials, secretAccessKey: 'wrong' }, maxAttempts: 1 });
     await assert.rejects(wrongSecret.send(new DescribeInstanceInformationCommand({})), { name: 'InvalidSignatureException' });
-    const unknownKey = new SSMClient({ region: 'eu-west-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDUNKNOWN', secretAccessKey: 'x' }, maxAttempts: 1 });
+    const unknownKey = new SSMClient({ region: 'eu-west-1', endpoint: suite.world.url, credentials: { accessKeyId: 'AKIDUNKNOWN', secretAccessKey: 'x' }, maxAttempts: 1 });
     await assert.rejects(unknownKey.send(new DescribeInstanceInformationCommand({})), { name: 'UnrecognizedClientException', message: /security token included in the request is invalid/ });
-    const otherRegion = new SSMClient({ region: 'us-east-1', endpoint: endpoint.url, credentials: endpoint.credentials, maxAttempts: 1 });
+    const otherRegion = new SSMClient({ region: 'us-east-1', endpoint: suite.world.url, credentials: suite.world.credentials, maxAttempts: 1 });
     await assert.rejects(otherRegion.send(new DescribeInstanceInformationCommand({})), { name: 'InvalidSignatureException', message: /region/ });
     for (const c of [wrongSecret, unknownKey, otherRegion]) c.destroy();
   });
@@ -139,7 +130,7 @@ describe('local SSM endpoint (awsJson1_1) with the real SDK', () => {
   it('refuses unmanaged instances with InvalidInstanceId and leaves ConnectionLost ones Pending', async () => {
     await assert.rejects(
       client.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [UNMANAGED], Parameters: { commands: ['true'] } })),
-      { name: 'InvalidInstanceId', message: `Instances [[${UNMANAGED}]] not in a valid state for account ${endpoint.accountId}` },
+      { name: 'InvalidInstanceId', message: `Instances [[${UNMANAGED}]] not in a valid state for account ${suite.world.accountId}` },
     );
     const sent = await client.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [LOST], Parameters: { commands: ['true'] } }));
     await new Promise((resolve) => setTimeout(resolve, 400));
@@ -158,18 +149,18 @@ describe('local SSM endpoint (awsJson1_1) with the real SDK', () => {
   });
 
   it('answers injected faults and denied permissions with the service\'s error shapes', async () => {
-    endpoint.failNext('DescribeInstanceInformation', { type: 'ThrottlingException', message: 'Rate exceeded' });
+    suite.world.failNext('DescribeInstanceInformation', { type: 'ThrottlingException', message: 'Rate exceeded' });
     await assert.rejects(client.send(new DescribeInstanceInformationCommand({})), { name: 'ThrottlingException', message: 'Rate exceeded' });
-    endpoint.deny('ssm:SendCommand');
+    suite.world.deny('ssm:SendCommand');
     try {
       await assert.rejects(
         client.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [LINUX], Parameters: { commands: ['true'] } })),
         { name: 'AccessDeniedException', message: /is not authorized to perform: ssm:SendCommand on resource: arn:aws:ec2:eu-west-1:123456789012:instance\/i-0123456789abcdef0/ },
       );
     } finally {
-      endpoint.allow('ssm:SendCommand');
+      suite.world.allow('ssm:SendCommand');
     }
-    endpoint.failNext('GetCommandInvocation', { type: 'InternalServerError', message: 'boom', status: 500 });
+    suite.world.failNext('GetCommandInvocation', { type: 'InternalServerError', message: 'boom', status: 500 });
     await assert.rejects(client.send(new GetCommandInvocationCommand({ CommandId: '00000000-0000-0000-0000-000000000000', InstanceId: LINUX })), (error: Error & { $metadata?: { httpStatusCode?: number } }) => {
       assert.equal(error.name, 'InternalServerError');
       assert.equal(error.$metadata?.httpStatusCode, 500);

@@ -9,15 +9,12 @@ import type { Snapshot } from '../../../src/imds/types';
 import { compareFleet, formatFleetComparison, listManagedInstances, matchesFilter, snapshotFleet } from '../../../src/sources/ssm/instances';
 import { startSsmEndpoint, type FakeInstance, type SsmEndpoint } from '../../support/ssmEndpoint';
 import { isolateAwsEnvironment, REGION, type IsolatedAws } from '../../support/ssm/fixtures';
+import { useAwsWorld } from '../../support/awsWorld';
 
 const id = (n: number) => `i-0${n.toString(16).padStart(16, '0')}`;
 
 describe('instance picker: DescribeInstanceInformation', () => {
-  let aws: IsolatedAws;
-  let endpoint: SsmEndpoint;
-
-  before(async () => {
-    aws = isolateAwsEnvironment();
+  const suite = useAwsWorld(async () => {
     const instances: FakeInstance[] = Array.from({ length: 120 }, (_, n) => ({
       instanceId: id(n + 1),
       computerName: `node-${String(n + 1).padStart(3, '0')}.example.internal`,
@@ -27,20 +24,16 @@ describe('instance picker: DescribeInstanceInformation', () => {
     }));
     instances.push({ instanceId: id(500), name: 'on-prem-db', computerName: 'db01' });
     instances.push({ instanceId: id(501), managed: false });
-    endpoint = await startSsmEndpoint({ instances });
-  });
-  after(async () => {
-    await endpoint.close();
-    aws.restore();
+    return startSsmEndpoint({ instances });
   });
 
-  const connection = () => ({ region: REGION, endpoint: endpoint.url, credentials: endpoint.credentials });
+  const connection = () => ({ region: REGION, endpoint: suite.world.url, credentials: suite.world.credentials });
 
   it('lists every managed instance across pages, Online first, with name, platform and ping status', async () => {
-    const before = endpoint.countOf('DescribeInstanceInformation');
+    const before = suite.world.countOf('DescribeInstanceInformation');
     const list = await listManagedInstances(connection());
     assert.equal(list.length, 121, 'all managed instances, none unmanaged');
-    assert.ok(endpoint.countOf('DescribeInstanceInformation') - before >= 3, 'several pages were read');
+    assert.ok(suite.world.countOf('DescribeInstanceInformation') - before >= 3, 'several pages were read');
     const firstOffline = list.findIndex((i) => !i.selectable);
     assert.ok(firstOffline > 0 && list.slice(firstOffline).every((i) => !i.selectable), 'Online instances come first');
     const db = list.find((i) => i.instanceId === id(500))!;
@@ -72,11 +65,11 @@ describe('instance picker: DescribeInstanceInformation', () => {
   });
 
   it('a denied listing names ssm:DescribeInstanceInformation', async () => {
-    endpoint.deny('ssm:DescribeInstanceInformation');
+    suite.world.deny('ssm:DescribeInstanceInformation');
     try {
       await assert.rejects(listManagedInstances(connection()), { code: 'AccessDenied', message: /ssm:DescribeInstanceInformation/ });
     } finally {
-      endpoint.allow('ssm:DescribeInstanceInformation');
+      suite.world.allow('ssm:DescribeInstanceInformation');
     }
   });
 });

@@ -5,18 +5,14 @@
 // error with a remedy, and no session stays open.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { before, beforeEach, describe, it } from 'node:test';
 import type { Snapshot } from '../../../src/imds/types';
 import { SsmError } from '../../../src/sources/ssm/errors';
 import { SESSION_DOCUMENT } from '../../../src/sources/ssm/session/sessionRunner';
 import type { SessionFaults } from '../../support/ssm/sessionAgent';
 import { shlexSplit } from '../../support/ssm/shlex';
-import { isolateAwsEnvironment, startSsmWorld, type IsolatedAws, type SsmWorld } from '../../support/ssm/fixtures';
-
-function assertSamePaths(actual: Snapshot, expected: Snapshot) {
-  assert.deepEqual(actual.entries.map((e) => e.path), expected.entries.map((e) => e.path));
-  assert.deepEqual(actual.entries, expected.entries);
-}
+import { assertSamePaths, startSsmWorld, type SsmWorld } from '../../support/ssm/fixtures';
+import { useAwsWorld } from '../../support/awsWorld';
 
 /** Waits (bounded) for the endpoint to see every session terminated. */
 async function noOpenSessions(world: SsmWorld): Promise<void> {
@@ -26,67 +22,57 @@ async function noOpenSessions(world: SsmWorld): Promise<void> {
 }
 
 describe('SSM session transport: snapshots', () => {
-  let aws: IsolatedAws;
-  let world: SsmWorld;
-
-  before(async () => {
-    aws = isolateAwsEnvironment();
-    world = await startSsmWorld();
-  });
-  after(async () => {
-    await world.close();
-    aws.restore();
-  });
+  const suite = useAwsWorld(() => startSsmWorld());
 
   for (const tool of ['python3', 'curl'] as const) {
     for (const kms of [false, true]) {
       it(`${tool}${kms ? ', KMS-encrypted' : ''}: equals the direct snapshot, with one StartSession and no SendCommand`, async () => {
-        world.endpoint.setSessionKms(kms);
-        const started = world.endpoint.countOf('StartSession');
-        const sent = world.endpoint.countOf('SendCommand');
-        const source = world.source({ transport: 'session', tool });
+        suite.world.endpoint.setSessionKms(kms);
+        const started = suite.world.endpoint.countOf('StartSession');
+        const sent = suite.world.endpoint.countOf('SendCommand');
+        const source = suite.world.source({ transport: 'session', tool });
         const snapshot = await source.snapshot();
-        assertSamePaths(snapshot, await world.direct());
-        assert.equal(world.endpoint.countOf('StartSession') - started, 1);
-        assert.equal(world.endpoint.countOf('SendCommand') - sent, 0);
-        assert.equal(world.endpoint.sessions().at(-1)!.stats.encrypted, kms);
+        assertSamePaths(snapshot, await suite.world.direct());
+        assert.equal(suite.world.endpoint.countOf('StartSession') - started, 1);
+        assert.equal(suite.world.endpoint.countOf('SendCommand') - sent, 0);
+        assert.equal(suite.world.endpoint.sessions().at(-1)!.stats.encrypted, kms);
         assert.equal(source.state().transport, 'Session Manager session');
-        const session = world.endpoint.sessions().at(-1)!;
+        const session = suite.world.endpoint.sessions().at(-1)!;
         assert.equal(session.documentName, SESSION_DOCUMENT);
         assert.ok(session.stats.outputChunks >= 2, 'the output came in several ≤ 1,024-byte chunks');
-        await noOpenSessions(world);
+        await noOpenSessions(suite.world);
       });
     }
   }
 
   it('KMS: calls GenerateDataKey once per session with the session\'s encryption context', async () => {
-    world.endpoint.setSessionKms(true);
-    const before = world.endpoint.calls.length;
-    await world.source({ transport: 'session' }).snapshot();
-    const kmsCalls = world.endpoint.calls.slice(before).filter((c) => c.operation === 'GenerateDataKey');
+    suite.world.endpoint.setSessionKms(true);
+    const before = suite.world.endpoint.calls.length;
+    await suite.world.source({ transport: 'session' }).snapshot();
+    const kmsCalls = suite.world.endpoint.calls.slice(before).filter((c) => c.operation === 'GenerateDataKey');
     assert.equal(kmsCalls.length, 1);
-    const session = world.endpoint.sessions().at(-1)!;
+    const session = suite.world.endpoint.sessions().at(-1)!;
     assert.equal(kmsCalls[0].body.NumberOfBytes, 64);
     assert.deepEqual(Object.keys(kmsCalls[0].body.EncryptionContext as object).sort(), ['aws:ssm:RandomChallenge', 'aws:ssm:SessionId', 'aws:ssm:TargetId']);
     assert.equal((kmsCalls[0].body.EncryptionContext as Record<string, string>)['aws:ssm:SessionId'], session.sessionId);
-    world.endpoint.setSessionKms(false);
+    suite.world.endpoint.setSessionKms(false);
   });
 
   it('reads a tree twice as long as the 24,000-character Run Command limit in one session', async () => {
-    world.emulator.setUserData(randomBytes(36000));
-    for (let i = 0; i < 60; i++) world.emulator.setValue(`/latest/meta-data/tags/instance/Big${i}`, randomBytes(48).toString('hex'));
+    suite.world.emulator.setUserData(randomBytes(36000));
+    for (let i = 0; i < 60; i++) suite.world.emulator.setValue(`/latest/meta-data/tags/instance/Big${i}`, randomBytes(48).toString('hex'));
     // Last test that compares with the direct snapshot here: the big tree stays.
-    const started = world.endpoint.countOf('StartSession');
-    const snapshot = await world.source({ transport: 'session' }).snapshot();
-    assertSamePaths(snapshot, await world.direct());
-    assert.equal(world.endpoint.countOf('StartSession') - started, 1, 'one session, no follow-up parts');
-    assert.ok(world.endpoint.sessions().at(-1)!.stats.outputBytes > 48000, 'the document is over twice the Run Command limit');
+    const started = suite.world.endpoint.countOf('StartSession');
+    const snapshot = await suite.world.source({ transport: 'session' }).snapshot();
+    assertSamePaths(snapshot, await suite.world.direct());
+    assert.equal(suite.world.endpoint.countOf('StartSession') - started, 1, 'one session, no follow-up parts');
+    assert.ok(suite.world.endpoint.sessions().at(-1)!.stats.outputBytes > 48000, 'the document is over twice the Run Command limit');
   });
 
   it('runs the command without a shell: an explicit sh -c that carries the script\'s SHA-256, which Show SSM Script shows', async () => {
-    const source = world.source({ transport: 'session' });
+    const source = suite.world.source({ transport: 'session' });
     await source.snapshot();
-    const session = world.endpoint.sessions().at(-1)!;
+    const session = suite.world.endpoint.sessions().at(-1)!;
     const argv = shlexSplit(session.command);
     assert.equal(argv[0], 'sh');
     assert.equal(argv[1], '-c');
@@ -101,24 +87,17 @@ describe('SSM session transport: snapshots', () => {
 });
 
 describe('SSM session transport: faults', () => {
-  let aws: IsolatedAws;
-  let world: SsmWorld;
+  const suite = useAwsWorld(() => startSsmWorld({ endpoint: { handshakeTimeoutMs: 2000 } }));
   let direct: Snapshot;
 
   before(async () => {
-    aws = isolateAwsEnvironment();
-    world = await startSsmWorld({ endpoint: { handshakeTimeoutMs: 2000 } });
-    direct = await world.direct();
+    direct = await suite.world.direct();
   });
   beforeEach(() => {
-    world.endpoint.setSessionFaults({});
-    world.endpoint.setSessionDocumentMissing(false);
-    world.endpoint.setWebSocketsRefused(false);
-    world.endpoint.allow('ssm:StartSession');
-  });
-  after(async () => {
-    await world.close();
-    aws.restore();
+    suite.world.endpoint.setSessionFaults({});
+    suite.world.endpoint.setSessionDocumentMissing(false);
+    suite.world.endpoint.setWebSocketsRefused(false);
+    suite.world.endpoint.allow('ssm:StartSession');
   });
 
   const repaired: [string, SessionFaults, (stats: { agentResends: number; clientDuplicates: number }) => void, number?][] = [
@@ -134,23 +113,23 @@ describe('SSM session transport: faults', () => {
   ];
   for (const [title, faults, check, imdsLatencyMs] of repaired) {
     it(`${title}: the snapshot is still exact`, async () => {
-      world.endpoint.setSessionFaults(faults);
-      world.emulator.setFaults({ latencyMs: imdsLatencyMs ?? 0 });
+      suite.world.endpoint.setSessionFaults(faults);
+      suite.world.emulator.setFaults({ latencyMs: imdsLatencyMs ?? 0 });
       let snapshot;
       try {
-        snapshot = await world.source({ transport: 'session', commandTimeoutSeconds: 20 }).snapshot();
+        snapshot = await suite.world.source({ transport: 'session', commandTimeoutSeconds: 20 }).snapshot();
       } finally {
-        world.emulator.setFaults({ latencyMs: 0 });
+        suite.world.emulator.setFaults({ latencyMs: 0 });
       }
       assertSamePaths(snapshot, direct);
-      check(world.endpoint.sessions().at(-1)!.stats);
-      await noOpenSessions(world);
+      check(suite.world.endpoint.sessions().at(-1)!.stats);
+      await noOpenSessions(suite.world);
     });
   }
 
   async function failsWith(code: SsmError['code'], pattern: RegExp, remedy: RegExp, options: Record<string, unknown> = {}) {
     const started = Date.now();
-    await assert.rejects(world.source({ transport: 'session', commandTimeoutSeconds: 10, sessionHandshakeTimeoutMs: 1500, ...options }).snapshot(), (error: unknown) => {
+    await assert.rejects(suite.world.source({ transport: 'session', commandTimeoutSeconds: 10, sessionHandshakeTimeoutMs: 1500, ...options }).snapshot(), (error: unknown) => {
       assert.ok(error instanceof SsmError, String(error));
       assert.equal(error.code, code, error.message);
       assert.match(error.message, pattern);
@@ -158,47 +137,47 @@ describe('SSM session transport: faults', () => {
       return true;
     });
     assert.ok(Date.now() - started < 10_000, 'within the configured timeout');
-    await noOpenSessions(world);
+    await noOpenSessions(suite.world);
   }
 
   it('a socket closed mid-stream: a clear error, the session terminated', async () => {
-    world.endpoint.setSessionFaults({ closeAfterChunks: 2 });
+    suite.world.endpoint.setSessionFaults({ closeAfterChunks: 2 });
     await failsWith('SessionFailed', /closed before the command's output ended/, /refresh/i);
   });
 
   it('a handshake never answered: a clear error naming the agent version', async () => {
-    world.endpoint.setSessionFaults({ silentHandshake: true });
+    suite.world.endpoint.setSessionFaults({ silentHandshake: true });
     await failsWith('HandshakeFailed', /did not start the session handshake/, /3\.0\.1124\.0/);
   });
 
   it('channel_closed with an error: the error, not an empty snapshot', async () => {
-    world.endpoint.setSessionFaults({ closeWithError: 'Session terminated by an administrator.' });
+    suite.world.endpoint.setSessionFaults({ closeWithError: 'Session terminated by an administrator.' });
     await failsWith('SessionFailed', /administrator/, /Run Command|refresh/i);
   });
 
   it('the session document missing in the Region: says so, with Run Command as the way out', async () => {
-    world.endpoint.setSessionDocumentMissing(true);
+    suite.world.endpoint.setSessionDocumentMissing(true);
     await failsWith('DocumentMissing', /AWS-StartNonInteractiveCommand is not available/, /runCommand/);
   });
 
   it('StartSession denied: names the permission and the document ARN', async () => {
-    world.endpoint.deny('ssm:StartSession');
+    suite.world.endpoint.deny('ssm:StartSession');
     await failsWith('SessionDenied', /may not start a Session Manager session/, /ssm:StartSession.*document\/AWS-StartNonInteractiveCommand/);
   });
 
   it('WebSockets refused (a proxy): a clear error', async () => {
-    world.endpoint.setWebSocketsRefused(true);
+    suite.world.endpoint.setWebSocketsRefused(true);
     await failsWith('WebSocketFailed', /WebSocket/, /proxy|firewall/);
   });
 
   it('KMS denied: names kms:GenerateDataKey and the key', async () => {
-    world.endpoint.setSessionKms(true);
-    world.endpoint.deny('kms:GenerateDataKey');
+    suite.world.endpoint.setSessionKms(true);
+    suite.world.endpoint.deny('kms:GenerateDataKey');
     try {
-      await failsWith('KmsUnusable', /kms:GenerateDataKey/, new RegExp(`kms:GenerateDataKey on ${world.endpoint.sessionKmsKey()!.replace(/[/:]/g, '.')}`));
+      await failsWith('KmsUnusable', /kms:GenerateDataKey/, new RegExp(`kms:GenerateDataKey on ${suite.world.endpoint.sessionKmsKey()!.replace(/[/:]/g, '.')}`));
     } finally {
-      world.endpoint.allow('kms:GenerateDataKey');
-      world.endpoint.setSessionKms(false);
+      suite.world.endpoint.allow('kms:GenerateDataKey');
+      suite.world.endpoint.setSessionKms(false);
     }
   });
 
@@ -208,37 +187,30 @@ describe('SSM session transport: faults', () => {
 });
 
 describe('SSM transport auto: falls back to Run Command, and says why', () => {
-  let aws: IsolatedAws;
-  let world: SsmWorld;
+  const suite = useAwsWorld(() => startSsmWorld());
   let direct: Snapshot;
 
   before(async () => {
-    aws = isolateAwsEnvironment();
-    world = await startSsmWorld();
-    direct = await world.direct();
-  });
-  after(async () => {
-    await world.close();
-    aws.restore();
+    direct = await suite.world.direct();
   });
 
   it('uses a session when it can', async () => {
-    const source = world.source({ transport: 'auto' });
+    const source = suite.world.source({ transport: 'auto' });
     assertSamePaths(await source.snapshot(), direct);
     assert.equal(source.state().transport, 'Session Manager session');
     assert.equal(source.lastRun()?.transport.transport, 'session');
   });
 
   const causes: [string, () => void, () => void, RegExp][] = [
-    ['StartSession denied', () => world.endpoint.deny('ssm:StartSession'), () => world.endpoint.allow('ssm:StartSession'), /may not start a Session Manager session/],
-    ['the document missing', () => world.endpoint.setSessionDocumentMissing(true), () => world.endpoint.setSessionDocumentMissing(false), /AWS-StartNonInteractiveCommand is not available/],
-    ['a WebSocket that cannot connect', () => world.endpoint.setWebSocketsRefused(true), () => world.endpoint.setWebSocketsRefused(false), /WebSocket/],
+    ['StartSession denied', () => suite.world.endpoint.deny('ssm:StartSession'), () => suite.world.endpoint.allow('ssm:StartSession'), /may not start a Session Manager session/],
+    ['the document missing', () => suite.world.endpoint.setSessionDocumentMissing(true), () => suite.world.endpoint.setSessionDocumentMissing(false), /AWS-StartNonInteractiveCommand is not available/],
+    ['a WebSocket that cannot connect', () => suite.world.endpoint.setWebSocketsRefused(true), () => suite.world.endpoint.setWebSocketsRefused(false), /WebSocket/],
     ['KMS that cannot be used', () => {
-      world.endpoint.setSessionKms(true);
-      world.endpoint.deny('kms:GenerateDataKey');
+      suite.world.endpoint.setSessionKms(true);
+      suite.world.endpoint.deny('kms:GenerateDataKey');
     }, () => {
-      world.endpoint.allow('kms:GenerateDataKey');
-      world.endpoint.setSessionKms(false);
+      suite.world.endpoint.allow('kms:GenerateDataKey');
+      suite.world.endpoint.setSessionKms(false);
     }, /kms:GenerateDataKey/],
   ];
   for (const [title, set, unset, reason] of causes) {
@@ -246,16 +218,16 @@ describe('SSM transport auto: falls back to Run Command, and says why', () => {
       set();
       try {
         const lines: string[] = [];
-        const sent = world.endpoint.countOf('SendCommand');
-        const source = world.source({ transport: 'auto', log: (line) => lines.push(line) });
+        const sent = suite.world.endpoint.countOf('SendCommand');
+        const source = suite.world.source({ transport: 'auto', log: (line) => lines.push(line) });
         assertSamePaths(await source.snapshot(), direct);
-        assert.equal(world.endpoint.countOf('SendCommand') - sent, 1);
+        assert.equal(suite.world.endpoint.countOf('SendCommand') - sent, 1);
         const shown = source.state().transport ?? '';
         assert.match(shown, /^Run Command \(fell back from a session: /);
         assert.match(shown, reason);
         assert.ok(lines.some((line) => /using Run Command/.test(line) && reason.test(line)), lines.join('\n'));
         assert.equal(source.lastRun()?.transport.transport, 'runCommand');
-        await noOpenSessions(world);
+        await noOpenSessions(suite.world);
       } finally {
         unset();
       }
@@ -263,13 +235,13 @@ describe('SSM transport auto: falls back to Run Command, and says why', () => {
   }
 
   it('does not fall back on other errors (a handshake that fails is an error, not a reason to switch)', async () => {
-    world.endpoint.setSessionFaults({ closeWithError: 'Handshake failed: test' });
+    suite.world.endpoint.setSessionFaults({ closeWithError: 'Handshake failed: test' });
     try {
-      const sent = world.endpoint.countOf('SendCommand');
-      await assert.rejects(world.source({ transport: 'auto' }).snapshot(), { code: 'SessionFailed' });
-      assert.equal(world.endpoint.countOf('SendCommand'), sent);
+      const sent = suite.world.endpoint.countOf('SendCommand');
+      await assert.rejects(suite.world.source({ transport: 'auto' }).snapshot(), { code: 'SessionFailed' });
+      assert.equal(suite.world.endpoint.countOf('SendCommand'), sent);
     } finally {
-      world.endpoint.setSessionFaults({});
+      suite.world.endpoint.setSessionFaults({});
     }
   });
 });

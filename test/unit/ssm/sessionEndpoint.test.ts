@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { SSMClient, StartSessionCommand, ResumeSessionCommand, TerminateSessionCommand } from '@aws-sdk/client-ssm';
 import { WebSocket } from 'undici/lib/web/websocket/websocket';
 import { decodeMessage, PayloadType } from '../../../src/sources/ssm/session/codec';
-import { INSTANCE, isolateAwsEnvironment, REGION, startSsmWorld, type IsolatedAws, type SsmWorld } from '../../support/ssm/fixtures';
+import { INSTANCE, REGION, startSsmWorld } from '../../support/ssm/fixtures';
+import { useAwsWorld } from '../../support/awsWorld';
 
 /** Opens the stream, sends the token, resolves with the first binary frame or the close code. */
 function open(url: string, token: string): Promise<{ frame?: Buffer; closeCode?: number; socket: InstanceType<typeof WebSocket> }> {
@@ -28,20 +29,13 @@ function open(url: string, token: string): Promise<{ frame?: Buffer; closeCode?:
 }
 
 describe('local SSM endpoint: Session Manager API and data channel', () => {
-  let aws: IsolatedAws;
-  let world: SsmWorld;
+  const suite = useAwsWorld(() => startSsmWorld());
   let client: SSMClient;
 
   before(async () => {
-    aws = isolateAwsEnvironment();
-    world = await startSsmWorld();
-    client = new SSMClient({ region: REGION, endpoint: world.endpoint.url, credentials: world.endpoint.credentials });
+    client = new SSMClient({ region: REGION, endpoint: suite.world.endpoint.url, credentials: suite.world.endpoint.credentials });
   });
-  after(async () => {
-    client.destroy();
-    await world.close();
-    aws.restore();
-  });
+  after(() => client.destroy());
 
   it('checks the single-use token, re-issues one on ResumeSession, and ends the session on TerminateSession', async () => {
     const start = await client.send(new StartSessionCommand({ Target: INSTANCE, DocumentName: 'AWS-StartNonInteractiveCommand', Parameters: { command: ['echo hi'] } }));
@@ -68,9 +62,9 @@ describe('local SSM endpoint: Session Manager API and data channel', () => {
     assert.equal(decodeMessage(again.frame!).sequenceNumber, 0, 'the unacknowledged handshake request is resent after resuming');
     again.socket.close();
 
-    assert.equal(world.endpoint.openSessions(), 1);
+    assert.equal(suite.world.endpoint.openSessions(), 1);
     await client.send(new TerminateSessionCommand({ SessionId: start.SessionId }));
-    assert.equal(world.endpoint.openSessions(), 0);
+    assert.equal(suite.world.endpoint.openSessions(), 0);
     await assert.rejects(client.send(new ResumeSessionCommand({ SessionId: start.SessionId })), { name: 'DoesNotExistException' });
     await assert.rejects(client.send(new TerminateSessionCommand({ SessionId: 'ssm-test-00000000000000000' })), { name: 'DoesNotExistException' });
   });
@@ -79,6 +73,6 @@ describe('local SSM endpoint: Session Manager API and data channel', () => {
     await assert.rejects(client.send(new StartSessionCommand({ Target: INSTANCE, DocumentName: 'AWS-NoSuchDocument' })), { name: 'InvalidDocument' });
     await assert.rejects(client.send(new StartSessionCommand({ Target: 'i-0aaaaaaaaaaaaaaaa', DocumentName: 'AWS-StartNonInteractiveCommand', Parameters: { command: ['true'] } })), { name: 'TargetNotConnected' });
     await assert.rejects(client.send(new StartSessionCommand({ Target: INSTANCE, DocumentName: 'AWS-StartNonInteractiveCommand', Parameters: { commands: ['true'] } })), { name: 'InvalidParameters' });
-    assert.equal(world.endpoint.openSessions(), 0);
+    assert.equal(suite.world.endpoint.openSessions(), 0);
   });
 });
