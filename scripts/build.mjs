@@ -10,16 +10,25 @@ const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const withTests = process.argv.includes('--tests');
 
-// Heavy modules loaded only when used: the AWS SDK clients and credential providers. Every AWS
-// room (SSM, EC2; KMS and CloudWatch fit the same way) goes into ONE lazy bundle, dist/aws.js,
-// built from src/aws/lazy.ts, so the SDK core is in it once. A dynamic import of any of the
-// `rooms` becomes a require() of that bundle, so activation never parses it. The bundle resolves
-// packages by their ES `module` entry so esbuild keeps only the commands imported.
-const LAZY_BUNDLES = [
-  { entry: 'src/aws/lazy.ts', out: 'aws.js', rooms: ['src/sources/ssm/index.ts', 'src/aws/ec2/index.ts', 'src/posture/fleet.ts', 'src/aws/sdkRoom.ts'] },
-].filter((b) => existsSync(path.join(root, b.entry)));
+// Heavy modules loaded only when used: the AWS SDK clients, the credential providers, the SSM
+// source and the session's WebSocket. Each is a lazy room of its own, an ES module in dist/lazy/,
+// all built in one esbuild run with code splitting, so what rooms share (the SDK core: smithy,
+// signing, credential code) is a chunk loaded once. In the CommonJS bundles `await import('<room>')`
+// stays an import() of dist/lazy/<name>.mjs, so activation never parses them; an SSM source loads
+// the SSM client and not EC2's. The rooms resolve packages by their ES `module` entry, so esbuild
+// keeps only the commands imported.
+const LAZY_ROOMS = Object.entries({
+  'ssm-source': 'src/sources/ssm/index.ts',
+  'ssm-client': 'src/aws/sdk/ssm.ts',
+  'kms-client': 'src/aws/sdk/kms.ts',
+  'aws-credentials': 'src/aws/sdk/credentials.ts',
+  'session-websocket': 'src/aws/sdk/webSocket.ts',
+  'ec2-client': 'src/aws/ec2/index.ts',
+  'posture-fleet': 'src/posture/fleet.ts',
+}).filter(([, source]) => existsSync(path.join(root, source)));
+const LAZY_DIR = 'dist/lazy';
 
-/** Turns `await import('<lazy room>')` into `require('<relative path to its bundle>')`. */
+/** Turns `await import('<lazy room>')` in a CommonJS bundle into `import('<relative path to dist/lazy/room.mjs>')`. */
 function lazyEntriesPlugin(outDir) {
   return {
     name: 'lazy-entries',
@@ -27,9 +36,9 @@ function lazyEntriesPlugin(outDir) {
       build.onResolve({ filter: /.*/ }, async (args) => {
         if (args.kind !== 'dynamic-import' || args.pluginData?.lazy) return undefined;
         const resolved = await build.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: { lazy: true } });
-        const hit = LAZY_BUNDLES.find((b) => b.rooms.some((room) => path.join(root, room) === resolved.path));
+        const hit = LAZY_ROOMS.find(([, source]) => path.join(root, source) === resolved.path);
         if (!hit) return undefined;
-        let rel = path.relative(outDir, path.join(root, 'dist', hit.out)).split(path.sep).join('/');
+        let rel = path.relative(outDir, path.join(root, LAZY_DIR, `${hit[0]}.mjs`)).split(path.sep).join('/');
         if (!rel.startsWith('.')) rel = `./${rel}`;
         return { path: rel, external: true };
       });
@@ -105,10 +114,33 @@ function entry(source, outfile, extra = {}) {
 }
 
 const shebang = { banner: { js: '#!/usr/bin/env node' } };
+
+/** The lazy rooms: ES modules with code splitting. CommonJS dependencies inside them call require()
+ * (node built-ins, dist/llhttp-wasm.js), which an ES module gets from createRequire. Chunks stay
+ * in dist/lazy/ itself, so a relative require means the same from every file there. */
+function lazyRooms() {
+  const outDir = path.join(root, LAZY_DIR);
+  return {
+    ...common,
+    format: 'esm',
+    splitting: true,
+    entryPoints: Object.fromEntries(LAZY_ROOMS.map(([name, source]) => [name, path.join(root, source)])),
+    outdir: outDir,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'shared-[hash]',
+    mainFields: ['module', 'main'],
+    // Each module also notes itself in globalThis.__imdsExplorerLazyModules (src/aws/lazyModules.ts),
+    // so the activation test and the log can tell which lazy modules a process has loaded.
+    banner: {
+      js: "import { createRequire as __lazyCreateRequire } from 'node:module'; const require = __lazyCreateRequire(import.meta.url); (globalThis.__imdsExplorerLazyModules ??= []).push(import.meta.url);",
+    },
+    plugins: [llhttpPlainPlugin(outDir), undiciSlimPlugin, problemMatcherPlugin],
+  };
+}
 const builds = [
   entry('src/extension.ts', 'dist/extension.js'),
   { ...common, entryPoints: [path.join(root, 'node_modules/undici/lib/llhttp/llhttp-wasm.js')], outfile: path.join(root, 'dist/llhttp-wasm.js') },
-  ...LAZY_BUNDLES.map((b) => entry(b.entry, `dist/${b.out}`, { mainFields: ['module', 'main'] })),
+  ...(LAZY_ROOMS.length ? [lazyRooms()] : []),
   ...(existsSync(path.join(root, 'src/cli/imds.ts')) ? [entry('src/cli/imds.ts', 'dist/cli/imds.js', shebang)] : []),
   ...(existsSync(path.join(root, 'src/emulator/cli.ts')) ? [entry('src/emulator/cli.ts', 'dist/cli/emulator.js', shebang)] : []),
 ];

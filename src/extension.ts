@@ -109,13 +109,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     ec2For: doctorEc2Access,
     applyFix: (fix) => Promise.resolve(vscode.commands.executeCommand<{ status: string } | undefined>(Ec2Command.ApplyFix, fix)),
   });
-  // The EC2 API (dist/aws.js on first use): instance settings under sources tied to an instance, Add EC2 Instance…, Apply/Undo.
+  // The EC2 API (dist/lazy/ec2-client.mjs on first use): instance settings under sources tied to an instance, Add EC2 Instance…, Apply/Undo.
   tree.addSection(instanceSettingsSection());
   const confirmations = new Confirmations();
   registerEc2Commands(context, { confirmations, addSource: (source) => registry.addSource(source, { origin: 'added', select: true }), log: (line) => log.info(line), refreshTree: () => tree.refreshAll() });
-  // SSM sources are loaded from dist/aws.js on first use; an added instance becomes the active root.
+  // SSM sources are loaded from dist/lazy/ on first use; an added instance becomes the active root.
   registerSsmCommands(context, { addSource: (source) => registry.addSource(source, { origin: 'added', select: true }), log: (line) => log.info(line), activeSource: () => registry.active });
-  // Fleet posture: EC2 + CloudWatch load from dist/aws.js when a posture is first taken.
+  // Fleet posture: EC2 + CloudWatch load from dist/lazy/ when a posture is first taken.
   const posture = registerPostureCommands(context, confirmations);
   registerEnforceCommands(context, posture);
   // ───────────────────────────────────────────────────────────────────────────────────────────

@@ -29,7 +29,7 @@ export function quietNodeVersionWarning(): void {
 
 export async function credentialProvider(options: AwsConnectionOptions): Promise<AwsCredentialsInput> {
   if (options.credentials) return options.credentials;
-  const providers = await import('./sdkRoom');
+  const providers = await import('./sdk/credentials');
   if (options.profile) return providers.fromIni({ profile: options.profile });
   return providers.fromNodeProviderChain();
 }

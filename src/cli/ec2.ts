@@ -1,5 +1,5 @@
 // `imds ec2 describe|set` and the EC2 options of `imds doctor --instance ID`: the EC2 API from a
-// terminal. The EC2 client loads with import() (the lazy AWS bundle, dist/aws.js), so other
+// terminal. The EC2 client loads with import() (a lazy module, dist/lazy/ec2-client.mjs), so other
 // commands never parse it. `set` goes through the one change path (src/aws/ec2/change.ts): DryRun,
 // then a confirmation (a prompt, or --yes), then the change and the wait until it is applied.
 

@@ -1,7 +1,7 @@
 // The IMDS Posture view's commands: take a posture (profile, Regions, days; rows appear while the
 // Regions answer), open a saved report, search by Name/id/tag, export CSV/JSON, show an instance
 // (evidence and the daily chart), open it as an SSM source or run the doctor on it. The AWS side
-// (EC2 + CloudWatch SDKs) loads on first use through import() of src/posture/fleet (dist/aws.js).
+// (EC2 + CloudWatch SDKs) loads on first use through import() of src/posture/fleet (dist/lazy/posture-fleet.mjs).
 import * as vscode from 'vscode';
 import type { FleetConnection, FleetConnectionOptions } from '../posture/fleet';
 import { PostureModel } from '../posture/model';

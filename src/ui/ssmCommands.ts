@@ -3,7 +3,7 @@
 // (the script a snapshot runs on the instance, read-only, for a security review) and "IMDS: Compare
 // SSM Fleet…" (up to 50 instances, or a tag, read with one Run Command and compared side by side in
 // a read-only Markdown document). The SSM code and the AWS SDK load on first use through import()
-// of src/sources/ssm (the lazy AWS bundle, dist/aws.js).
+// of src/sources/ssm (a lazy module, dist/lazy/ssm-source.mjs).
 import * as vscode from 'vscode';
 import { maskSnapshot } from '../imds/snapshot';
 import type { MetadataSource, Snapshot } from '../imds/types';

@@ -54,7 +54,7 @@ export class Ec2Error extends Error {
   }
 }
 
-/** Also true for an Ec2Error made by another bundle's copy of this class (dist/aws.js vs the caller's). */
+/** Also true for an Ec2Error made by another bundle's copy of this class (dist/lazy/ vs the caller's). */
 export function isEc2Error(error: unknown): error is Ec2Error {
   if (error instanceof Ec2Error) return true;
   const e = error as { name?: unknown; remedy?: unknown; toLine?: unknown } | undefined;

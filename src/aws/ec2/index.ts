@@ -1,5 +1,5 @@
 // The EC2 API room's public face. Loaded with `await import()` only (scripts/build.mjs puts it in
-// the lazy AWS bundle, dist/aws.js): activation never parses the EC2 SDK. Types are free to import.
+// a lazy module, dist/lazy/ec2-client.mjs): activation never parses the EC2 SDK. Types are free to import.
 
 export { Ec2Api, metadataOptionsOf, type Ec2Options, type ListOptions, type DryRunResult } from './api';
 export { readInstanceSettings } from './settings';

@@ -7,8 +7,8 @@ import { clientConfig, quietNodeVersionWarning, resolvedRegion, type AwsConnecti
 
 export type { AwsConnectionOptions, AwsCredentialsInput } from '../../aws/connection';
 
-/** The SSM client and the commands used (src/aws/sdkRoom.ts names them). */
-export type SsmSdk = typeof import('../../aws/sdkRoom').ssmSdk;
+/** The SSM client and the commands used (src/aws/sdk/ssm.ts names them). */
+export type SsmSdk = typeof import('../../aws/sdk/ssm').ssmSdk;
 
 export interface SsmConnection {
   sdk: SsmSdk;
@@ -24,7 +24,7 @@ let sdkPromise: Promise<SsmSdk> | undefined;
 /** Loads @aws-sdk/client-ssm once, on first use. */
 export function loadSsmSdk(): Promise<SsmSdk> {
   quietNodeVersionWarning();
-  sdkPromise ??= import('../../aws/sdkRoom').then((room) => room.ssmSdk);
+  sdkPromise ??= import('../../aws/sdk/ssm').then((room) => room.ssmSdk);
   return sdkPromise;
 }
 

@@ -1,5 +1,5 @@
 // The SSM source's public face. The extension loads this module with `await import()` only when a
-// person first uses SSM (scripts/build.mjs puts it in the lazy AWS bundle, dist/aws.js), so activation never
+// person first uses SSM (scripts/build.mjs makes it a lazy module, dist/lazy/ssm-source.mjs), so activation never
 // parses the AWS SDK. Import types from here freely; import values only through import().
 
 export { SsmSource, DEFAULT_COMMAND_TIMEOUT_SECONDS, type SsmSourceOptions } from './ssmSource';

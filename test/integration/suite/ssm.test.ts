@@ -4,6 +4,7 @@
 // two such instances with one Run Command and opens what differs between them.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { lazyModulesLoaded } from '../../../src/aws/lazyModules';
 import type { ExtensionApi } from '../../../src/extension';
 import type { Emulator } from '../../../src/emulator/server';
 import { startEmulator } from '../../../src/emulator/server';
@@ -93,6 +94,9 @@ describe('SSM source in VS Code', function () {
       await waitFor(() => endpoint!.openSessions() === 0 || undefined, 'the session is closed');
       api.statusBar.update();
       assert.match(api.statusBar.tooltipText, /Transport: Session Manager session/);
+      // The extension loaded the SSM client and the session's WebSocket as lazy modules of their own.
+      const lazy = lazyModulesLoaded();
+      for (const room of ['ssm-source.mjs', 'ssm-client.mjs', 'aws-credentials.mjs', 'session-websocket.mjs']) assert.ok(lazy.includes(room), `${room} loaded (${lazy.join(', ')})`);
       await vscode.commands.executeCommand('workbench.actions.treeView.imdsExplorer.metadata.collapseAll');
       // Not selected: selecting a node makes its source the active one, and the next test reads the first source.
       await api.view.reveal(tag, { select: false, focus: false, expand: true });

@@ -8,7 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { execFile } from 'node:child_process';
 import { startEmulator } from '../../../src/emulator/server';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '../../..');
@@ -53,7 +53,7 @@ describe('release: the README commands and the package', () => {
       .filter(Boolean);
     assert.ok(listed.includes('dist/extension.js'));
     assert.ok(listed.includes('package.json'));
-    const allowed = /^(dist\/[\w/.-]+\.js|media\/[\w/.-]+\.(png|svg|md)|snippets\/[\w.-]+\.json|package\.json|package\.nls\.json|README\.md|CHANGELOG\.md|LICENSE)$/;
+    const allowed = /^(dist\/[\w/.-]+\.m?js|media\/[\w/.-]+\.(png|svg|md)|snippets\/[\w.-]+\.json|package\.json|package\.nls\.json|README\.md|CHANGELOG\.md|LICENSE)$/;
     const unexpected = listed.filter((f) => !allowed.test(f));
     assert.deepEqual(unexpected, [], 'nothing but runtime files');
     assert.ok(!listed.some((f) => f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/') || f.includes('node_modules')));
@@ -66,11 +66,14 @@ describe('release: the README commands and the package', () => {
     // A stretch of the plain parser's base64 that the SIMD one does not have: present in the bundle means bundled.
     const mark = plain.slice(plain.length / 2, plain.length / 2 + 48);
     assert.ok(!simd.includes(mark));
-    for (const bundle of ['dist/extension.js', 'dist/aws.js', 'dist/cli/imds.js']) {
-      const text = readFileSync(path.join(root, bundle), 'utf8');
-      assert.ok(!text.includes(mark), `${bundle} does not carry the plain parser`);
-      assert.match(text, /require\("\.{1,2}\/(\.\.\/)?llhttp-wasm\.js"\)/, `${bundle} requires dist/llhttp-wasm.js for the fallback`);
+    const lazy = readdirSync(path.join(root, 'dist/lazy')).map((f) => `dist/lazy/${f}`);
+    for (const bundle of ['dist/extension.js', 'dist/cli/imds.js', ...lazy]) {
+      assert.ok(!readFileSync(path.join(root, bundle), 'utf8').includes(mark), `${bundle} does not carry the plain parser`);
     }
+    const requiresPlain = /require\("\.{1,2}\/(\.\.\/)?llhttp-wasm\.js"\)/;
+    for (const bundle of ['dist/extension.js', 'dist/cli/imds.js']) assert.match(readFileSync(path.join(root, bundle), 'utf8'), requiresPlain, `${bundle} requires dist/llhttp-wasm.js for the fallback`);
+    // In an ES module the require is esbuild's shim over createRequire, renamed by minification.
+    assert.ok(lazy.some((f) => /\("\.\.\/llhttp-wasm\.js"\)/.test(readFileSync(path.join(root, f), 'utf8'))), 'the lazy module with undici\'s client (the session WebSocket) requires it too');
     assert.ok(readFileSync(path.join(root, 'dist/llhttp-wasm.js'), 'utf8').includes(mark), 'dist/llhttp-wasm.js holds it');
     // Where SIMD is not used (undici's own switch, as on ppc64 before Node 24.12), the CLI still reads IMDS.
     const emulator = await startEmulator({ port: 0 });
@@ -85,5 +88,29 @@ describe('release: the README commands and the package', () => {
     } finally {
       await emulator.close();
     }
+  });
+
+  it('each AWS client is a lazy module of its own, the SDK core once: an SSM source loads no EC2 or CloudWatch code', { timeout: 120_000 }, async () => {
+    execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--production'], { cwd: root });
+    const dir = path.join(root, 'dist/lazy');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.mjs'));
+    const text = new Map(files.map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]));
+    const holders = (marker: RegExp) => files.filter((f) => marker.test(text.get(f)!));
+    // A client's service target names it; smithy's client class is the SDK core every client uses.
+    const clients = { ssm: /["']AmazonSSM["']/, ec2: /["']AmazonEC2["']/, cloudwatch: /["']GraniteServiceVersion20100801["']/, kms: /["']TrentService["']/ };
+    const homes = Object.entries(clients).map(([name, marker]) => {
+      const found = holders(marker);
+      assert.equal(found.length, 1, `${name}: in exactly one lazy module (${found.join(', ')})`);
+      return found[0];
+    });
+    assert.equal(new Set(homes).size, homes.length, `each client in its own module: ${homes.join(', ')}`);
+    assert.equal(holders(/Could not load credentials from any providers/).length, 1, 'the credential chain once');
+
+    // Import the SSM source's room and the SSM client's in a fresh Node, as a first SSM use does.
+    const script = `await import(${JSON.stringify(path.join(dir, 'ssm-source.mjs'))}); await import(${JSON.stringify(path.join(dir, 'ssm-client.mjs'))}); process.stdout.write(JSON.stringify(globalThis.__imdsExplorerLazyModules.map((u) => u.slice(u.lastIndexOf('/') + 1))));`;
+    const loaded: string[] = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+    const [ssmHome, ec2Home, cloudWatchHome, kmsHome] = homes;
+    assert.ok(loaded.includes('ssm-source.mjs') && loaded.includes(ssmHome), `the SSM client loaded (${loaded.join(', ')})`);
+    for (const other of [ec2Home, cloudWatchHome, kmsHome]) assert.ok(!loaded.includes(other), `${other} is not loaded by a first SSM use`);
   });
 });

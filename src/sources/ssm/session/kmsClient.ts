@@ -19,9 +19,9 @@ function nameOf(error: unknown): string {
 
 /** A DataKeySource on a KMS client created on first use; `close` frees it. */
 export function kmsDataKeys(options: KmsConnectionOptions): { source: DataKeySource; close(): void } {
-  let client: Promise<{ client: import('@aws-sdk/client-kms').KMSClient; sdk: typeof import('../../../aws/sdkRoom').kmsSdk }> | undefined;
+  let client: Promise<{ client: import('@aws-sdk/client-kms').KMSClient; sdk: typeof import('../../../aws/sdk/kms').kmsSdk }> | undefined;
   const connect = () => {
-    client ??= import('../../../aws/sdkRoom').then(({ kmsSdk: sdk }) => ({
+    client ??= import('../../../aws/sdk/kms').then(({ kmsSdk: sdk }) => ({
       sdk,
       client: new sdk.KMSClient({
         region: options.region,

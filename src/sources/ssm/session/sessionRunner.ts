@@ -121,7 +121,7 @@ export async function runSessionCommand(connection: SsmConnection, options: Sess
   }
   options.log?.(`session ${sessionId}: opening the data channel at ${hostOf(start.StreamUrl)}`);
 
-  const { WebSocket } = await import('../../../aws/sdkRoom');
+  const { WebSocket } = await import('../../../aws/sdk/webSocket');
   let socket: InstanceType<typeof WebSocket> | undefined;
   const timers: NodeJS.Timeout[] = [];
   let onAbort: (() => void) | undefined;
