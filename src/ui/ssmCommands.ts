@@ -10,7 +10,7 @@ import type { MetadataSource, Snapshot } from '../imds/types';
 import type { AwsProfile, ManagedInstance, ScriptPlatform, SsmError, TransportChoice } from '../sources/ssm';
 import { describeError } from './errorText';
 import { fleetReportMarkdown, parseTag } from './ssmFleetReport';
-import { connectEc2, readEc2Settings } from './ec2Target';
+import { loadEc2, readEc2Settings } from './ec2Target';
 
 export const SsmCommand = {
   AddInstance: 'imdsExplorer.ssm.addInstance',
@@ -138,26 +138,14 @@ export async function pickProfileAndRegion(settings: SsmSettings, region: string
 
 /**
  * EC2 instances get their Name tag as their name where DescribeInstances is allowed (SSM only
- * knows the computer name); without the permission, or on any error, the SSM names stay. An
- * overridden SSM endpoint without an EC2 one means AWS is elsewhere: EC2 is not asked then. At
- * most 5 s, one attempt per call: the picker must not wait on names.
+ * knows the computer name; src/aws/ec2/nameTags.ts, bounded, never an error). An overridden SSM
+ * endpoint without an EC2 one means AWS is elsewhere: EC2 is not asked then.
  */
 async function withNameTags(instances: ManagedInstance[], region: string, profile: string | undefined, ssmEndpoint: string | undefined): Promise<ManagedInstance[]> {
-  const ids = instances.map((i) => i.instanceId).filter((id) => id.startsWith('i-')).slice(0, 1000);
   const ec2Endpoint = readEc2Settings().endpoint;
-  if (ids.length === 0 || (ssmEndpoint && !ec2Endpoint)) return instances;
+  if (ssmEndpoint && !ec2Endpoint) return instances;
   try {
-    const { api } = await connectEc2({ region, profile, endpoint: ec2Endpoint, maxAttempts: 1 });
-    const signal = AbortSignal.timeout(5000);
-    try {
-      const names = new Map<string, string>();
-      for (let i = 0; i < ids.length; i += 200) {
-        for (const found of await api.listInstances({ filters: { 'instance-id': ids.slice(i, i + 200) }, maxPages: 5, signal })) if (found.name) names.set(found.instanceId, found.name);
-      }
-      return instances.map((i) => (names.has(i.instanceId) ? { ...i, name: names.get(i.instanceId)! } : i));
-    } finally {
-      api.close();
-    }
+    return await (await loadEc2()).withNameTags(instances, { region, profile, endpoint: ec2Endpoint });
   } catch {
     return instances;
   }

@@ -3,6 +3,7 @@
 
 export { Ec2Api, metadataOptionsOf, type Ec2Options, type ListOptions, type DryRunResult } from './api';
 export { readInstanceSettings } from './settings';
+export { withNameTags } from './nameTags';
 export { applyChange, describeChange, changeLines, changeTarget, undoOf } from './change';
 export type { AccountChange, InstanceOptionsChange, AccountDefaultsChange, ChangeApi, ChangeRecord, ChangeOutcome, ApplyOptions, ChangeStep } from './change';
 export { Ec2Error, isEc2Error, describeEc2Error, EC2_ACTIONS, type Ec2ErrorCode } from './errors';
