@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { DAY_SECONDS, MetricStore } from './cloudwatch/metricStore';
 import { CloudWatchError, decodeRequest, encodeError, encodeOutput, type EncodedResponse, type WireProtocol } from './cloudwatch/wire';
 import { parseAuthorization, verifySignature } from './ssm/sigv4';
+import { FaultQueue } from './faultQueue';
 
 export { MetricStore, DAY_SECONDS };
 
@@ -83,7 +84,7 @@ export async function startCloudWatchEndpoint(options: CloudWatchEndpointOptions
   const credentials = options.credentials ?? { AKIDCWTEST: { secretAccessKey: 'cloudwatch-test-secret' } };
   const [defaultKey] = Object.keys(credentials);
   const calls: CloudWatchCall[] = [];
-  const faults = new Map<string, { code: string; message: string; status: number; remaining: number }[]>();
+  const faults = new FaultQueue<{ code: string; message: string; status: number }>();
   let requestsPerSecond = options.requestsPerSecond;
   const buckets = new Map<string, { tokens: number; at: number }>();
 
@@ -193,13 +194,8 @@ export async function startCloudWatchEndpoint(options: CloudWatchEndpointOptions
       try {
         const handler = operations[decoded.operation];
         if (!handler) throw new CloudWatchError('InvalidAction', `The local CloudWatch endpoint does not answer ${decoded.operation}.`);
-        const queued = faults.get(decoded.operation);
-        if (queued?.length) {
-          const head = queued[0];
-          head.remaining -= 1;
-          if (head.remaining <= 0) queued.shift();
-          throw new CloudWatchError(head.code, head.message, head.status);
-        }
+        const fault = faults.take(decoded.operation);
+        if (fault) throw new CloudWatchError(fault.code, fault.message, fault.status);
         if (overRate(decoded.operation)) throw new CloudWatchError('Throttling', 'Rate exceeded');
         return { response: encodeOutput(protocol, decoded.operation, handler(decoded.input, auth.region), requestId), call };
       } catch (error) {
@@ -231,11 +227,8 @@ export async function startCloudWatchEndpoint(options: CloudWatchEndpointOptions
     store,
     calls,
     countOf: (operation, status) => calls.filter((c) => c.operation === operation && (status === undefined || c.status === status)).length,
-    failNext: (operation, fault = { code: 'Throttling', message: 'Rate exceeded' }, times = 1) => {
-      const list = faults.get(operation) ?? [];
-      list.push({ code: fault.code, message: fault.message ?? fault.code, status: fault.status ?? 400, remaining: times });
-      faults.set(operation, list);
-    },
+    failNext: (operation, fault = { code: 'Throttling', message: 'Rate exceeded' }, times = 1) =>
+      faults.add(operation, { code: fault.code, message: fault.message ?? fault.code, status: fault.status ?? 400 }, times),
     setRequestsPerSecond: (limit) => {
       requestsPerSecond = limit;
       buckets.clear();

@@ -14,6 +14,7 @@ import { boolParam, filterParams, listParam, parseQuery, wildcardMatch, type Que
 import { Ec2Store, type AssociationRecord, type Ec2InstanceRecord, type MetadataDefaultsRecord, type MetadataOptionsRecord } from './ec2/store';
 import { errorXml, responseXml, type XmlValue } from './ec2/xml';
 import { parseAuthorization, verifySignature } from './ssm/sigv4';
+import { FaultQueue } from './faultQueue';
 
 export interface Ec2EndpointOptions {
   /** Instances to start with (any Regions). More can be added through `store`. */
@@ -190,7 +191,7 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
   store.put(...(options.instances ?? []));
   let applyDelayMs = options.applyDelayMs ?? 300;
   const calls: Ec2Call[] = [];
-  const faults = new Map<string, { fault: InjectedFault; remaining: number }[]>();
+  const faults = new FaultQueue<InjectedFault>();
   const denied = new Set<string>();
   const hooks = new Map<string, AppliedHook>();
   const associationSources = new Map<string, AssociationSource>();
@@ -428,12 +429,8 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
     };
     const handler = operations[operation];
     if (!handler) return answerError(new Ec2ServiceError('InvalidAction', `The action ${operation || '(none)'} is not valid for this web service.`));
-    const queued = faults.get(operation);
-    if (queued?.length) {
-      const head = queued[0];
-      if (--head.remaining <= 0) queued.shift();
-      return answerError(new Ec2ServiceError(head.fault.code, head.fault.message ?? 'Request limit exceeded.', head.fault.status ?? 503));
-    }
+    const fault = faults.take(operation);
+    if (fault) return answerError(new Ec2ServiceError(fault.code, fault.message ?? 'Request limit exceeded.', fault.status ?? 503));
     try {
       // EC2 validates the request, then checks the permission, then honours DryRun. A handler
       // called with dryRun only validates: it changes nothing.
@@ -467,11 +464,7 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
     store,
     calls,
     countOf: (operation, filter = {}) => calls.filter((c) => c.operation === operation && (filter.dryRun === undefined || c.dryRun === filter.dryRun)).length,
-    failNext: (operation, fault = { code: 'RequestLimitExceeded', message: 'Request limit exceeded.', status: 503 }, times = 1) => {
-      const list = faults.get(operation) ?? [];
-      list.push({ fault, remaining: times });
-      faults.set(operation, list);
-    },
+    failNext: (operation, fault = { code: 'RequestLimitExceeded', message: 'Request limit exceeded.', status: 503 }, times = 1) => faults.add(operation, fault, times),
     clearFaults: () => faults.clear(),
     deny: (action) => void denied.add(action),
     allow: (action) => void denied.delete(action),

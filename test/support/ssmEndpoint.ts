@@ -28,6 +28,7 @@ import { KmsService, KmsServiceError } from './ssm/kmsService';
 import type { SessionFaults } from './ssm/sessionAgent';
 import { SessionApiError, SessionService, type SessionRecord } from './ssm/sessionService';
 import { parseAuthorization, verifySignature } from './ssm/sigv4';
+import { FaultQueue } from './faultQueue';
 
 export type PingStatus = 'Online' | 'ConnectionLost' | 'Inactive';
 export type InvocationStatus =
@@ -245,7 +246,7 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
   for (const instance of options.instances ?? []) instances.set(instance.instanceId, { ...instance });
   const commands = new Map<string, CommandRecord>();
   const invocations = new Map<string, Invocation>();
-  const faults = new Map<string, { fault: InjectedFault; remaining: number }[]>();
+  const faults = new FaultQueue<InjectedFault>();
   const denied = new Set<string>();
   const calls: EndpointCall[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -739,12 +740,9 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
       return;
     }
     calls.push({ operation, region: auth.region, accessKeyId: auth.accessKeyId, at: Date.now(), body });
-    const queued = faults.get(operation);
-    if (queued?.length) {
-      const head = queued[0];
-      head.remaining -= 1;
-      if (head.remaining <= 0) queued.shift();
-      sendError(res, new ServiceError(head.fault.type, head.fault.message, head.fault.status ?? 400));
+    const fault = faults.take(operation);
+    if (fault) {
+      sendError(res, new ServiceError(fault.type, fault.message, fault.status ?? 400));
       return;
     }
     const action = OPERATION_ACTIONS[operation];
@@ -800,11 +798,7 @@ export async function startSsmEndpoint(options: SsmEndpointOptions = {}): Promis
       instances.set(instanceId, { ...current, ...patch });
     },
     removeInstance: (instanceId) => void instances.delete(instanceId),
-    failNext: (operation, fault, times = 1) => {
-      const list = faults.get(operation) ?? [];
-      list.push({ fault, remaining: times });
-      faults.set(operation, list);
-    },
+    failNext: (operation, fault, times = 1) => faults.add(operation, fault, times),
     clearFaults: () => faults.clear(),
     deny: (action) => void denied.add(action),
     allow: (action) => void denied.delete(action),
