@@ -53,37 +53,32 @@ async function waitForText(text, timeoutMs = 15_000) {
 // The suite asks for screenshots over HTTP at the moments that matter (test/integration/support.ts).
 // It also clicks a button of a dialog or notification (/click?button=Label) and types into the
 // focused input, such as a quick pick's filter (/type?text=…), in the page, as a person would.
-const shots = http.createServer(async (req, res) => {
-  const url = new URL(req.url, 'http://127.0.0.1');
-  if (url.pathname === '/click') {
-    try {
-      const holders = page.locator('.monaco-dialog-box, .notification-toast-container');
-      await holders.getByRole('button', { name: url.searchParams.get('button') ?? '', exact: true }).first().click({ timeout: 15_000 });
-      res.end('clicked');
-    } catch (err) {
-      res.statusCode = 500;
-      res.end(String(err));
-    }
-    return;
-  }
-  if (url.pathname === '/type') {
-    try {
-      await page.keyboard.type(url.searchParams.get('text') ?? '', { delay: 20 });
-      res.end('typed');
-    } catch (err) {
-      res.statusCode = 500;
-      res.end(String(err));
-    }
-    return;
-  }
-  const name = (url.searchParams.get('name') ?? 'shot').replace(/[^\w.-]/g, '_');
-  try {
-    const showing = url.searchParams.get('text'); // wait until this text is on screen (a dialog, a notification)
+/** What the suite can ask of the page (test/integration/support.ts); each answers a line, or 500 with the error. */
+const pageActions = {
+  async '/click'(params) {
+    const holders = page.locator('.monaco-dialog-box, .notification-toast-container');
+    await holders.getByRole('button', { name: params.get('button') ?? '', exact: true }).first().click({ timeout: 15_000 });
+    return 'clicked';
+  },
+  async '/type'(params) {
+    await page.keyboard.type(params.get('text') ?? '', { delay: 20 });
+    return 'typed';
+  },
+  async '/screenshot'(params) {
+    const name = (params.get('name') ?? 'shot').replace(/[^\w.-]/g, '_');
+    const showing = params.get('text'); // wait until this text is on screen (a dialog, a notification, a webview)
     if (showing) await waitForText(showing);
     await new Promise((r) => setTimeout(r, 400)); // let the workbench paint
     const file = path.join(screenshotDir, `${name}.png`);
     await page.screenshot({ path: file });
-    res.end(file);
+    return file;
+  },
+};
+
+const shots = http.createServer(async (req, res) => {
+  const url = new URL(req.url, 'http://127.0.0.1');
+  try {
+    res.end(await (pageActions[url.pathname] ?? pageActions['/screenshot'])(url.searchParams));
   } catch (err) {
     res.statusCode = 500;
     res.end(String(err));

@@ -12,16 +12,24 @@ export async function activateExtension(): Promise<ExtensionApi> {
 }
 
 /**
- * Asks the runner outside VS Code to screenshot the browser window (code-server only).
- * Returns the PNG path, or undefined under a runner that cannot take screenshots (desktop).
+ * Asks the runner outside VS Code (scripts/run-integration.mjs) to act in the page, code-server
+ * only. Its answer, or undefined under a runner that cannot (desktop).
  */
-export async function screenshot(name: string, options: { text?: string } = {}): Promise<string | undefined> {
+async function askRunner(action: 'screenshot' | 'click' | 'type', params: Record<string, string>, what: string): Promise<string | undefined> {
   const base = process.env.IMDS_SCREENSHOT_URL;
   if (!base) return undefined;
-  // text: the runner first waits until it is on screen (a notification or dialog that is coming).
-  const res = await fetch(`${base}/screenshot?name=${encodeURIComponent(name)}${options.text ? `&text=${encodeURIComponent(options.text)}` : ''}`);
-  if (!res.ok) throw new Error(`screenshot ${name} failed: ${res.status} ${await res.text()}`);
+  const res = await fetch(`${base}/${action}?${new URLSearchParams(params)}`);
+  if (!res.ok) throw new Error(`${what} failed: ${res.status} ${await res.text()}`);
   return (await res.text()).trim();
+}
+
+/**
+ * Screenshots the browser window (code-server only); with `text`, the runner first waits until it
+ * is on screen (a notification or dialog that is coming, or a webview's content).
+ * Returns the PNG path, or undefined under a runner that cannot take screenshots (desktop).
+ */
+export function screenshot(name: string, options: { text?: string } = {}): Promise<string | undefined> {
+  return askRunner('screenshot', { name, ...(options.text ? { text: options.text } : {}) }, `screenshot ${name}`);
 }
 
 /**
@@ -29,11 +37,7 @@ export async function screenshot(name: string, options: { text?: string } = {}):
  * in the page). Returns false under a runner that cannot (desktop).
  */
 export async function clickDialogButton(label: string): Promise<boolean> {
-  const base = process.env.IMDS_SCREENSHOT_URL;
-  if (!base) return false;
-  const res = await fetch(`${base}/click?button=${encodeURIComponent(label)}`);
-  if (!res.ok) throw new Error(`clicking "${label}" failed: ${res.status} ${await res.text()}`);
-  return true;
+  return (await askRunner('click', { button: label }, `clicking "${label}"`)) !== undefined;
 }
 
 /**
@@ -41,11 +45,7 @@ export async function clickDialogButton(label: string): Promise<boolean> {
  * would (code-server only). Returns false under a runner that cannot (desktop).
  */
 export async function typeInPage(text: string): Promise<boolean> {
-  const base = process.env.IMDS_SCREENSHOT_URL;
-  if (!base) return false;
-  const res = await fetch(`${base}/type?text=${encodeURIComponent(text)}`);
-  if (!res.ok) throw new Error(`typing "${text}" failed: ${res.status} ${await res.text()}`);
-  return true;
+  return (await askRunner('type', { text }, `typing "${text}"`)) !== undefined;
 }
 
 /** Polls `check` until it returns a truthy value or the time runs out (UI updates are async). */
