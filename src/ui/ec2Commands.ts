@@ -8,8 +8,9 @@ import * as vscode from 'vscode';
 import type { AccountChange, ChangeOutcome, ChangeRecord } from '../aws/ec2/change';
 import { instanceLabel, isUnavailable, platformText, type InstanceSettings, type InstanceSummary } from '../aws/ec2/types';
 import type { MetadataSource } from '../imds/types';
-import { connectEc2, ec2TargetOf, hasEc2Instance, loadEc2, readEc2Settings, readSettingsFor } from './ec2Target';
-import { pickProfileAndRegion, readSsmSettings } from './ssmCommands';
+import { connectEc2, ec2TargetOf, hasEc2Instance, loadEc2, readSettingsFor } from './ec2Target';
+import { readEc2Settings, readSsmSettings } from './settings';
+import { pickProfileAndRegion } from './ssmCommands';
 import type { Confirmations } from './confirm';
 import type { SectionRow, TreeSection } from './treeNodes';
 

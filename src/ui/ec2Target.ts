@@ -1,13 +1,13 @@
 // Which instance a source is tied to, and how to reach the EC2 API for it: an SSM source names its
 // instance, Region and profile; "This instance" (and the emulator, when a local EC2 endpoint is
 // set) tell theirs through IMDS. Credentials: the source's profile, else the imdsExplorer.ssm.profile
-// setting, else the default chain (on an instance: its own role). The EC2 client itself loads from
-// the lazy AWS bundle on first use.
-import * as vscode from 'vscode';
+// setting, else the default chain (on an instance: its own role). The EC2 client itself loads as a
+// lazy module (dist/lazy/ec2-client.mjs) on first use.
 import type { Ec2Api } from '../aws/ec2/api';
 import type { InstanceSettings } from '../aws/ec2/types';
 import type { Ec2Access } from '../doctor/run';
 import type { MetadataSource } from '../imds/types';
+import { readEc2Settings } from './settings';
 
 export interface Ec2Target {
   instanceId: string;
@@ -18,12 +18,6 @@ export interface Ec2Target {
 
 export const loadEc2 = () => import('../aws/ec2/index');
 export type Ec2Module = Awaited<ReturnType<typeof loadEc2>>;
-
-/** imdsExplorer.ec2.endpoint (VPC or local test endpoint) and the shared AWS profile/Region settings. */
-export function readEc2Settings(): { endpoint?: string; profile?: string; region?: string } {
-  const text = (section: string, key: string) => String(vscode.workspace.getConfiguration(section).get(key) ?? '').trim() || undefined;
-  return { endpoint: text('imdsExplorer.ec2', 'endpoint'), profile: text('imdsExplorer.ssm', 'profile'), region: text('imdsExplorer.ssm', 'region') };
-}
 
 /** Sources tied to an instance the EC2 API can describe. The emulator only with a local EC2 endpoint set. */
 export function hasEc2Instance(source: MetadataSource): boolean {

@@ -10,6 +10,7 @@ import { emptyCounts, type PostureInstance, type PostureReport, type RegionPostu
 import type { Confirmations } from './confirm';
 import { describeError, errorLine } from './errorText';
 import { PostureInstancePanel } from './postureChart';
+import { readPostureSettings } from './settings';
 import { POSTURE_CHART_COMMAND, POSTURE_VIEW_ID, PostureTreeProvider, type PostureNode } from './postureTree';
 
 export const PostureCommand = {
@@ -29,25 +30,6 @@ export interface TakePostureArgs {
   profile?: string;
   regions?: string[] | 'all';
   days?: number;
-}
-
-export interface PostureSettings {
-  profile?: string;
-  ec2Endpoint?: string;
-  cloudWatchEndpoint?: string;
-  days: number;
-}
-
-export function readPostureSettings(): PostureSettings {
-  const config = vscode.workspace.getConfiguration('imdsExplorer');
-  const text = (key: string) => String(config.get(key) ?? '').trim() || undefined;
-  const days = Number(config.get('posture.days'));
-  return {
-    profile: text('posture.profile') ?? text('ssm.profile'),
-    ec2Endpoint: text('ec2.endpoint'),
-    cloudWatchEndpoint: text('posture.cloudWatchEndpoint'),
-    days: Number.isInteger(days) && days >= 1 && days <= 455 ? days : 14,
-  };
 }
 
 export const loadFleet = () => import('../posture/fleet');
@@ -200,7 +182,8 @@ async function openReport(session: PostureSession, uri?: vscode.Uri): Promise<Po
   if (!target) return undefined;
   try {
     const report = parsePostureReport(Buffer.from(await vscode.workspace.fs.readFile(target)).toString('utf8'));
-    session.connectionOptions = { ...readPostureSettings(), profile: report.profile ?? readPostureSettings().profile };
+    const settings = readPostureSettings();
+    session.connectionOptions = { ...settings, profile: report.profile ?? settings.profile };
     session.show(report);
     return report;
   } catch (error) {

@@ -1,6 +1,7 @@
 // The extension's settings, read in one place with their defaults, so the rest of the UI works
 // with a typed object and never with raw configuration keys.
 import * as vscode from 'vscode';
+import type { TransportChoice } from '../sources/ssm';
 
 export const SETTINGS_SECTION = 'imdsExplorer';
 
@@ -59,6 +60,63 @@ export function readSettings(): ExplorerSettings {
     requestTimeoutMs: wholeNumber(config.get('requestTimeoutMs'), 100, 300_000, d.requestTimeoutMs),
     concurrency: wholeNumber(config.get('concurrency'), 1, 64, d.concurrency),
     autoRefreshSeconds: wholeNumber(config.get('autoRefreshSeconds'), 0, 86_400, d.autoRefreshSeconds),
+  };
+}
+
+/** A text setting, trimmed; undefined when empty (empty means "use the default"). */
+function text(config: vscode.WorkspaceConfiguration, key: string): string | undefined {
+  return String(config.get(key) ?? '').trim() || undefined;
+}
+
+/** imdsExplorer.ssm.*: how Add SSM Instance… reaches AWS; its profile and Region serve the EC2 API too. */
+export interface SsmSettings {
+  endpoint?: string;
+  profile?: string;
+  region?: string;
+  commandTimeoutSeconds: number;
+  transport: TransportChoice;
+}
+
+export function readSsmSettings(): SsmSettings {
+  const config = vscode.workspace.getConfiguration(`${SETTINGS_SECTION}.ssm`);
+  const timeout = Number(config.get('commandTimeoutSeconds'));
+  return {
+    endpoint: text(config, 'endpoint'),
+    profile: text(config, 'profile'),
+    region: text(config, 'region'),
+    commandTimeoutSeconds: Number.isFinite(timeout) && timeout >= 5 ? Math.min(3600, Math.round(timeout)) : 60,
+    transport: (['auto', 'session', 'runCommand'] as const).find((t) => t === config.get('transport')) ?? 'auto',
+  };
+}
+
+/** imdsExplorer.ec2.endpoint (VPC or local test endpoint) with the shared AWS profile and Region. */
+export interface Ec2Settings {
+  endpoint?: string;
+  profile?: string;
+  region?: string;
+}
+
+export function readEc2Settings(): Ec2Settings {
+  const { profile, region } = readSsmSettings();
+  return { endpoint: text(vscode.workspace.getConfiguration(`${SETTINGS_SECTION}.ec2`), 'endpoint'), profile, region };
+}
+
+/** imdsExplorer.posture.*: the account the posture reads (its own profile, else the SSM one). */
+export interface PostureSettings {
+  profile?: string;
+  ec2Endpoint?: string;
+  cloudWatchEndpoint?: string;
+  days: number;
+}
+
+export function readPostureSettings(): PostureSettings {
+  const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+  const days = Number(config.get('posture.days'));
+  return {
+    profile: text(config, 'posture.profile') ?? text(config, 'ssm.profile'),
+    ec2Endpoint: text(config, 'ec2.endpoint'),
+    cloudWatchEndpoint: text(config, 'posture.cloudWatchEndpoint'),
+    days: Number.isInteger(days) && days >= 1 && days <= 455 ? days : 14,
   };
 }
 

@@ -10,7 +10,8 @@ import type { MetadataSource, Snapshot } from '../imds/types';
 import type { AwsProfile, ManagedInstance, ScriptPlatform, SsmError, TransportChoice } from '../sources/ssm';
 import { describeError } from './errorText';
 import { fleetReportMarkdown, parseTag } from './ssmFleetReport';
-import { loadEc2, readEc2Settings } from './ec2Target';
+import { loadEc2 } from './ec2Target';
+import { readEc2Settings, readSsmSettings, type SsmSettings } from './settings';
 
 export const SsmCommand = {
   AddInstance: 'imdsExplorer.ssm.addInstance',
@@ -52,27 +53,6 @@ export interface CompareFleetArgs {
   region?: string;
   /** SSM API endpoint; default the imdsExplorer.ssm.endpoint setting. */
   endpoint?: string;
-}
-
-export interface SsmSettings {
-  endpoint?: string;
-  profile?: string;
-  region?: string;
-  commandTimeoutSeconds: number;
-  transport: TransportChoice;
-}
-
-export function readSsmSettings(): SsmSettings {
-  const config = vscode.workspace.getConfiguration('imdsExplorer.ssm');
-  const text = (key: string) => String(config.get(key) ?? '').trim() || undefined;
-  const timeout = Number(config.get('commandTimeoutSeconds'));
-  return {
-    endpoint: text('endpoint'),
-    profile: text('profile'),
-    region: text('region'),
-    commandTimeoutSeconds: Number.isFinite(timeout) && timeout >= 5 ? Math.min(3600, Math.round(timeout)) : 60,
-    transport: (['auto', 'session', 'runCommand'] as const).find((t) => t === config.get('transport')) ?? 'auto',
-  };
 }
 
 const loadSsm = () => import('../sources/ssm');
