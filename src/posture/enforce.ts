@@ -10,7 +10,8 @@ import type { DryRunResult } from '../aws/ec2/api';
 import { applyChange, type ChangeApi, type ChangeRecord, type InstanceOptionsChange } from '../aws/ec2/change';
 import { isEc2Error } from '../aws/ec2/errors';
 import type { InstanceSummary, MetadataOptions, MetadataOptionsChange } from '../aws/ec2/types';
-import { Pacer, sleep, type PacerOptions } from './pacer';
+import { pause } from '../aws/pause';
+import { Pacer, type PacerOptions } from './pacer';
 import type { PostureClass } from './types';
 
 /** What enforce needs of the EC2 API in one Region (Ec2Api has it). */
@@ -123,7 +124,7 @@ async function runBatch(
           if (isThrottle(error) && attempts <= maxRetries) {
             const wait = backoff * 2 ** (attempts - 1) * (0.5 + Math.random() / 2);
             pacer.pause(wait);
-            const slept = await sleep(wait, options.signal).then(() => true, () => false);
+            const slept = await pause(wait, options.signal).then(() => true, () => false);
             if (slept) continue;
             record(index, { ...base, outcome: 'cancelled', attempts });
             break;

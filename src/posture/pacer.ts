@@ -1,18 +1,13 @@
 // Keeps a batch of EC2 mutations below the account's API rate limit: a token bucket (EC2 meters
 // mutating actions with a bucket that refills a few tokens a second) plus a shared pause that every
 // worker honours after a RequestLimitExceeded, so one throttled call slows the whole batch down.
-import { setTimeout as delay } from 'node:timers/promises';
+import { pause } from '../aws/pause';
 
 export interface PacerOptions {
   /** Sustained requests a second (default 5: EC2's refill rate for mutating actions). */
   ratePerSecond?: number;
   /** Requests allowed at once from a full bucket (default 20, well under EC2's bucket). */
   burst?: number;
-}
-
-/** Resolves after ms; rejects when `signal` aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return delay(ms, undefined, { signal });
 }
 
 export class Pacer {
@@ -34,7 +29,7 @@ export class Pacer {
       signal?.throwIfAborted();
       const now = Date.now();
       if (now < this.pausedUntil) {
-        await sleep(this.pausedUntil - now, signal);
+        await pause(this.pausedUntil - now, signal);
         continue;
       }
       this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.rate);
@@ -43,7 +38,7 @@ export class Pacer {
         this.tokens -= 1;
         return;
       }
-      await sleep(Math.ceil(((1 - this.tokens) / this.rate) * 1000), signal);
+      await pause(Math.ceil(((1 - this.tokens) / this.rate) * 1000), signal);
     }
   }
 
