@@ -7,6 +7,7 @@ import type { Ec2Options } from '../aws/ec2/api';
 import type { AccountChange } from '../aws/ec2/change';
 import { instanceLabel, isUnavailable, platformText, type InstanceSettings, type MetadataOptionsChange } from '../aws/ec2/types';
 import type { Ec2Access } from '../doctor/run';
+import { takeFlag, takeValue, type ExtraOptions } from './options';
 
 export const EC2_USAGE = `EC2 API (the instance's configured IMDS settings; IAM permissions in the README):
   ec2 describe --instance ID [--json]
@@ -26,25 +27,10 @@ export interface Ec2Io {
   confirm?: (question: string) => Promise<boolean>;
 }
 
-type Extra = Map<string, string | true>;
-
-function value(extra: Extra, name: string, consume = true): string | undefined {
-  const raw = extra.get(name);
-  if (consume) extra.delete(name);
-  if (raw === undefined) return undefined;
-  if (raw === true) throw new Error(`--${name} needs a value.`);
-  return raw;
-}
-
-function flag(extra: Extra, name: string): boolean {
-  const raw = extra.get(name);
-  extra.delete(name);
-  if (raw !== undefined && raw !== true) throw new Error(`--${name} takes no value (got "${raw}").`);
-  return raw === true;
-}
+type Extra = ExtraOptions;
 
 function instanceIdOf(extra: Extra, consume = true): string {
-  const id = value(extra, 'instance', consume);
+  const id = takeValue(extra, 'instance', consume);
   if (id === undefined) throw new Error('Name the instance: --instance i-0123456789abcdef0.');
   if (!/^i-([0-9a-f]{8}|[0-9a-f]{17})$/.test(id)) throw new Error(`"${id}" is not an instance id (i- and 8 or 17 hex digits).`);
   return id;
@@ -53,9 +39,9 @@ function instanceIdOf(extra: Extra, consume = true): string {
 /** --profile, --region, --ec2-endpoint. With --ssm they also serve SSM, so they stay for it. */
 export function ec2ConnectionFromArgs(extra: Extra): Ec2Options {
   const shared = !extra.has('ssm');
-  const profile = value(extra, 'profile', shared);
-  const region = value(extra, 'region', shared);
-  const endpoint = value(extra, 'ec2-endpoint');
+  const profile = takeValue(extra, 'profile', shared);
+  const region = takeValue(extra, 'region', shared);
+  const endpoint = takeValue(extra, 'ec2-endpoint');
   if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) throw new Error(`--ec2-endpoint must be an http(s) URL (got "${endpoint}").`);
   return { ...(profile ? { profile } : {}), ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}) };
 }
@@ -107,13 +93,13 @@ function settingsText(s: InstanceSettings): string {
 function changeFromArgs(extra: Extra): MetadataOptionsChange {
   const change: MetadataOptionsChange = {};
   const pick = <T extends string>(name: string, allowed: readonly T[]): T | undefined => {
-    const v = value(extra, name);
+    const v = takeValue(extra, name);
     if (v !== undefined && !(allowed as readonly string[]).includes(v)) throw new Error(`--${name} must be ${allowed.join(' or ')} (got "${v}").`);
     return v as T | undefined;
   };
   const tokens = pick('http-tokens', ['optional', 'required'] as const);
   if (tokens) change.httpTokens = tokens;
-  const hop = value(extra, 'hop-limit');
+  const hop = takeValue(extra, 'hop-limit');
   if (hop !== undefined) {
     const n = Number(hop);
     if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`--hop-limit must be a whole number from 1 to 64 (got "${hop}").`);
@@ -146,9 +132,9 @@ export async function ec2Command(positionals: string[], extra: Extra, json: bool
   if (sub !== 'describe' && sub !== 'set') throw new Error(sub ? `Unknown ec2 command "${sub}": describe or set.` : 'Give an ec2 command: describe or set. See imds --help.');
   const instanceId = instanceIdOf(extra);
   const connection = ec2ConnectionFromArgs(extra);
-  const dryRun = sub === 'set' && flag(extra, 'dry-run');
-  const yes = sub === 'set' && flag(extra, 'yes');
-  const waitText = sub === 'set' ? value(extra, 'wait') : undefined;
+  const dryRun = sub === 'set' && takeFlag(extra, 'dry-run');
+  const yes = sub === 'set' && takeFlag(extra, 'yes');
+  const waitText = sub === 'set' ? takeValue(extra, 'wait') : undefined;
   const waitSeconds = waitText === undefined ? 120 : Number(waitText);
   if (!Number.isInteger(waitSeconds) || waitSeconds < 1 || waitSeconds > 3600) throw new Error(`--wait must be whole seconds from 1 to 3600 (got "${waitText}").`);
   const change = sub === 'set' ? changeFromArgs(extra) : {};

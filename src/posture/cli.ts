@@ -4,6 +4,7 @@
 //   exit 2: an error (usage, credentials, a Region that could not be read)
 // The AWS side (both SDKs) loads on first use with import() of ./fleet (its own bundle).
 import { readFile, writeFile } from 'node:fs/promises';
+import { takeFlag as takeExtraFlag, takeValue } from '../cli/options';
 import type { CliIo, ParsedArgs } from '../cli/types';
 import type { ChangeRecord } from '../aws/ec2/change';
 import { settableOptions, type EnforceResult, type EnforceTarget } from './enforce';
@@ -34,7 +35,7 @@ export const POSTURE_USAGE = `  posture                fleet IMDS posture: every
   Both take --ec2-endpoint URL and --cloudwatch-endpoint URL (VPC or local endpoints).`;
 
 export interface PostureCliDeps {
-  /** Asks a yes/no question; default: the terminal, refused when stdin is not one. */
+  /** Asks a yes/no question (the imds CLI's terminal question); without one, every question is refused. */
   confirm?: (question: string) => Promise<boolean>;
   /** Cancels a running enforce (the CLI wires SIGINT to it). */
   signal?: AbortSignal;
@@ -45,23 +46,16 @@ const FIXABLE: PostureClass[] = ['ready', 'stopped', 'no-data', 'needs-work'];
 
 class PostureUsageError extends Error {}
 
-function take(args: ParsedArgs, name: string): string | true | undefined {
-  const value = args.extra.get(name) ?? args.values.get(name);
-  args.extra.delete(name);
-  args.values.delete(name);
-  return value;
-}
-
+/** An option's value: a file option src/cli/imds.ts knows (--from, --rollback, --rollback-out) or an extra one. */
 function takeText(args: ParsedArgs, name: string): string | undefined {
-  const value = take(args, name);
-  if (value === true) throw new PostureUsageError(`--${name} needs a value.`);
-  return value;
+  const known = args.values.get(name);
+  args.values.delete(name);
+  const extra = takeValue(args.extra, name);
+  return extra ?? known;
 }
 
 function takeFlag(args: ParsedArgs, name: string): boolean {
-  const value = take(args, name);
-  if (value !== undefined && value !== true) throw new PostureUsageError(`--${name} takes no value (got "${value}").`);
-  return value === true;
+  return takeExtraFlag(args.extra, name);
 }
 
 function noLeftovers(args: ParsedArgs, command: string): void {
@@ -77,17 +71,6 @@ async function connect(args: ParsedArgs, profile: string | undefined, command: s
   noLeftovers(args, command);
   const { connectFleet } = await import('./fleet');
   return connectFleet({ profile, ec2Endpoint, cloudWatchEndpoint });
-}
-
-async function terminalConfirm(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY) return false;
-  const { createInterface } = await import('node:readline/promises');
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return (await rl.question(`${question} Type yes to go on: `)).trim().toLowerCase() === 'yes';
-  } finally {
-    rl.close();
-  }
 }
 
 export async function postureCommand(args: ParsedArgs, io: CliIo): Promise<number> {
@@ -166,7 +149,8 @@ async function currentTargets(fleet: FleetConnection, picked: { region: string; 
 }
 
 export async function enforceCommand(args: ParsedArgs, io: CliIo, deps: PostureCliDeps = {}): Promise<number> {
-  const confirm = deps.confirm ?? terminalConfirm;
+  // The imds CLI passes its terminal question (src/cli/imds.ts); without a terminal nothing is confirmed but by --yes.
+  const confirm = deps.confirm ?? (async () => false);
   const rollbackPath = takeText(args, 'rollback');
   if (rollbackPath !== undefined) return rollbackCommand(args, io, rollbackPath, confirm, deps);
   const from = takeText(args, 'from');

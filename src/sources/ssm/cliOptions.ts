@@ -4,6 +4,7 @@
 // src/cli/imds.ts hands its unknown options here from createSourceFromArgs; the IMDS options it
 // knows keep their meaning, seen from the instance (--endpoint, --ipv6).
 
+import { takeValue } from '../../cli/options';
 import { IPV6_ENDPOINT } from '../../imds/endpoint';
 import { SsmSource } from './ssmSource';
 import { parseTransportChoice } from './transport';
@@ -35,12 +36,8 @@ const SSM_OPTIONS = ['ssm', 'profile', 'region', 'ssm-endpoint', 'ssm-timeout', 
 
 /** An SsmSource when --ssm is given; undefined otherwise. Throws Error with a usage message on bad input. */
 export function ssmSourceFromCli(input: SsmCliInput): SsmSource | undefined {
-  const value = (name: string): string | undefined => {
-    const raw = input.extra.get(name);
-    if (raw === undefined) return undefined;
-    if (raw === true) throw new Error(`--${name} needs a value.`);
-    return raw;
-  };
+  // Read, not taken: all SSM options are taken together below, once the source is sure.
+  const value = (name: string): string | undefined => takeValue(input.extra, name, false);
   const instanceId = value('ssm');
   if (instanceId === undefined) {
     const stray = SSM_OPTIONS.find((name) => input.extra.has(name));
